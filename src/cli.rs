@@ -1,0 +1,152 @@
+//! What the user typed: clap definitions whose doc comments are the `--help` text.
+//!
+//! Nothing here is validated beyond its type; `settings` turns these into checked settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Bulk-deactivate Adobe Workfront users from an HR list, with a dry run and a full report.
+#[derive(Debug, Parser)]
+#[command(name = "wf-offboard", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Deactivate the users listed in a CSV file (use --dry-run first).
+    Deactivate(DeactivateArgs),
+    /// Run a local Workfront simulator to rehearse against.
+    Sim(SimArgs),
+    /// Rehearse an offboarding end to end against a built-in simulator.
+    Demo(DemoArgs),
+}
+
+/// Where the tenant is and how to sign in.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// The tenant's base URL, e.g. https://acme.my.workfront.com or http://127.0.0.1:8080.
+    #[arg(long, env = "WORKFRONT_BASE_URL", conflicts_with = "domain")]
+    pub base_url: Option<String>,
+
+    /// The tenant's domain: `acme` means https://acme.my.workfront.com.
+    #[arg(long, env = "WORKFRONT_DOMAIN")]
+    pub domain: Option<String>,
+
+    /// The API version in the path.
+    #[arg(long, env = "WORKFRONT_API_VERSION", default_value = "v22.0")]
+    pub api_version: String,
+
+    /// A file holding the API key (instead of env WORKFRONT_API_KEY). Must not be readable by others.
+    #[arg(long, conflicts_with = "username")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Sign in as this user (password from env WORKFRONT_PASSWORD or a hidden prompt) and get an API key.
+    #[arg(long)]
+    pub username: Option<String>,
+}
+
+/// `wf-offboard deactivate`.
+#[derive(Debug, Clone, Args)]
+pub struct DeactivateArgs {
+    /// The CSV of people leaving: usernames, email addresses or user IDs.
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// The column holding the identifiers (default: a header such as username, email or ID).
+    #[arg(long)]
+    pub column: Option<String>,
+
+    /// Plan and report only: send no request that changes anything.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where to write the results CSV (default: wf-offboard-report-<time>.csv here).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
+    #[arg(long, default_value_t = 10)]
+    pub concurrency: usize,
+
+    /// Requests per second at most.
+    #[arg(long, default_value_t = 300)]
+    pub rate: u32,
+
+    /// Do not ask for confirmation before deactivating.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `wf-offboard sim`.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Address to listen on (loopback; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Generate a tenant of this many users.
+    #[arg(long, default_value_t = 1000, conflicts_with = "users_file")]
+    pub users: usize,
+
+    /// Load the tenant from a CSV instead (see samples/tenant.csv).
+    #[arg(long)]
+    pub users_file: Option<PathBuf>,
+
+    /// Seed for the tenant, latency jitter, faults and order: the same seed repeats a run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Requests in flight before the next gets 429 "Too many concurrent API requests".
+    #[arg(long, default_value_t = 10)]
+    pub max_in_flight: usize,
+
+    /// Latency added to every API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Extra random latency, up to this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+
+    /// Fraction (0..1) of requests answered 500 or 502.
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+
+    /// Fraction (0..1) of requests whose connection is dropped without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+
+    /// Fraction (0..1) of updates acknowledged but silently not stored.
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_write_rate: f64,
+
+    /// The API key to accept (default: derived from --seed, printed on start).
+    #[arg(long)]
+    pub api_key: Option<String>,
+
+    /// The API user's password, for --username sign-in.
+    #[arg(long, default_value = crate::sim::DEFAULT_PASSWORD)]
+    pub password: String,
+}
+
+/// `wf-offboard demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Directory for the demo's input copy and reports.
+    #[arg(long, default_value = "wf-offboard-demo")]
+    pub out: PathBuf,
+
+    /// Latency of the built-in simulator, in milliseconds.
+    #[arg(long, default_value_t = 30)]
+    pub latency_ms: u64,
+}

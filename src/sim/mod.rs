@@ -1,0 +1,151 @@
+//! A local Workfront: the USER API on loopback, with Workfront's limits and traps.
+//!
+//! Everything wf-offboard does is rehearsed against this server: the tests, `wf-offboard demo`,
+//! the benchmarks, and administrators who want a dry rehearsal. It follows
+//! `../shared/workfront-api.md`; where that is unsure, the choice made is written in the doc
+//! comment of the module that makes it (`api`, `query`, `state`).
+//!
+//! Shape (after mini-redis): [`serve`] takes an already-bound listener, the state and a shutdown
+//! future, so tests bind `127.0.0.1:0` and run it in-process; [`start`] does that for them.
+//!
+//! What the server saw is at `GET /__sim/stats` (and [`SimHandle::stats`]); the tenant's users
+//! at `GET /__sim/users` (search filters apply) and `GET /__sim/users/<ID>`.
+
+mod api;
+mod query;
+mod server;
+mod state;
+mod tenant;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use api::MAX_BULK;
+pub use query::{DEFAULT_LIMIT, MAX_LIMIT};
+pub use server::serve;
+pub use state::{Credentials, Faults, SimState, Stats};
+pub use tenant::{Tenant, TenantError, User};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The password the simulated API user signs in with unless `--password` says otherwise.
+pub const DEFAULT_PASSWORD: &str = "rehearsal-only";
+
+/// The API key a simulator seeded with `seed` accepts unless `--api-key` says otherwise.
+pub fn default_api_key(seed: u64) -> String {
+    let mut rng = crate::rng::Rng::new(seed ^ 0xA91_CE7);
+    format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64())
+}
+
+/// A simulator running in this process; stops when dropped or on [`SimHandle::stop`].
+pub struct SimHandle {
+    /// `http://127.0.0.1:<port>`: what `--base-url` takes.
+    pub base_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Shared with the server: the tenant and the statistics.
+    pub state: Arc<SimState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// The statistics so far.
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
+    }
+
+    /// The API key the tenant accepts.
+    pub fn api_key(&self) -> &str {
+        &self.state.credentials.api_key
+    }
+
+    /// The API user's username (for `--username` sign-in).
+    pub fn api_username(&self) -> String {
+        let tenant = self.state.tenant();
+        let index = tenant.index_of(tenant.api_user).expect("the API user exists");
+        tenant.users[index].username.to_string()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `addr` (e.g. `127.0.0.1:0`) and serves `tenant` in a background task.
+pub async fn start(addr: &str, tenant: Tenant, credentials: Credentials, faults: Faults) -> std::io::Result<SimHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(SimState::new(tenant, credentials, faults));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = rx.await;
+    }));
+    Ok(SimHandle { base_url: format!("http://{addr}"), addr, state, shutdown: Some(tx), task: Some(task) })
+}
+
+/// `wf-offboard sim`: builds the tenant, prints how to connect, serves until Ctrl-C.
+pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
+    use crate::exit::Exit;
+    let started = std::time::Instant::now();
+    let tenant = match &args.users_file {
+        Some(path) => Tenant::load_csv(path),
+        None => Tenant::generate(args.users, args.seed),
+    };
+    let tenant = match tenant {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Fatal;
+        }
+    };
+    for (name, rate) in [("--error-rate", args.error_rate), ("--drop-rate", args.drop_rate), ("--lost-write-rate", args.lost_write_rate)] {
+        if !(0.0..=1.0).contains(&rate) {
+            eprintln!("error: {name} must be between 0 and 1, not {rate}");
+            return Exit::Fatal;
+        }
+    }
+    let users = tenant.users.len();
+    let credentials = Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone() };
+    let faults = Faults {
+        max_in_flight: args.max_in_flight,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        jitter: std::time::Duration::from_millis(args.jitter_ms),
+        error_rate: args.error_rate,
+        drop_rate: args.drop_rate,
+        lost_write_rate: args.lost_write_rate,
+        seed: args.seed,
+    };
+    let sim = match start(&args.listen, tenant, credentials, faults).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return Exit::Fatal;
+        }
+    };
+    println!("Workfront simulator: {users} users, ready in {:.2?}", started.elapsed());
+    println!("base URL:   {}", sim.base_url);
+    println!("API key:    {}", sim.api_key());
+    println!("API user:   {} (password via --password)", sim.api_username());
+    println!("stats:      {}/__sim/stats", sim.base_url);
+    println!("try:        WORKFRONT_API_KEY={} wf-offboard deactivate samples/offboarding.csv --base-url {} --dry-run", sim.api_key(), sim.base_url);
+    let _ = tokio::signal::ctrl_c().await;
+    sim.stop().await;
+    Exit::Success
+}

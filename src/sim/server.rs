@@ -1,0 +1,174 @@
+//! The HTTP side of the simulator: an accept loop that can drop a connection mid-request, the
+//! `/attask` handler that applies the concurrency cap, latency and faults, and `/__sim` control.
+//!
+//! axum's own `serve` cannot close a connection without answering, which is exactly the fault
+//! real clients meet (a load balancer dropping a request), so each connection is served by hyper
+//! here and carries a kill switch the handler can pull.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use super::api::{self, ApiRequest, Kind};
+use super::query::render_user;
+use super::state::{Fault, SimState};
+use super::tenant::parse_id;
+
+/// Pulled by a handler to close its connection without an answer.
+#[derive(Clone)]
+struct Kill(Arc<Notify>);
+
+/// Serves the simulator on an already-bound listener until `shutdown` resolves; open
+/// connections are closed then.
+pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: impl Future<Output = ()>) {
+    let router = router(state);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_connection(stream, router.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
+    let kill = Arc::new(Notify::new());
+    let switch = Kill(kill.clone());
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(switch.clone());
+        router.clone().oneshot(request)
+    });
+    let connection = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        () = kill.notified() => {}
+    }
+}
+
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route("/attask/api/{*path}", any(api_request))
+        .route("/__sim/stats", get(stats))
+        .route("/__sim/stats/reset", post(reset_stats))
+        .route("/__sim/users", get(users))
+        .route("/__sim/users/{id}", get(user))
+        .with_state(state)
+}
+
+async fn api_request(
+    State(state): State<Arc<SimState>>,
+    Extension(kill): Extension<Kill>,
+    Path(path): Path<String>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let seq = state.next_sequence();
+    let request = ApiRequest::parse(&path, &method, query.as_deref(), headers, &body);
+    {
+        let mut stats = state.stats_mut();
+        stats.requests += 1;
+        if let Ok(request) = &request {
+            *stats.by_kind.entry(request.kind().label().to_string()).or_default() += 1;
+            stats.mutating_requests += u64::from(request.is_mutating());
+            let (key, secret) = request.secrets_in_url();
+            stats.api_key_in_url |= key;
+            stats.secret_in_url |= secret;
+        } else {
+            *stats.by_kind.entry(Kind::Other.label().to_string()).or_default() += 1;
+        }
+    }
+    let Some(_slot) = state.enter() else {
+        state.stats_mut().rejected_429 += 1;
+        return reply(api::error(StatusCode::TOO_MANY_REQUESTS, "APIConcurrencyException", "Too many concurrent API requests"));
+    };
+    let latency = state.latency(seq);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match state.fault(seq) {
+        Fault::Drop => {
+            state.stats_mut().dropped_connections += 1;
+            kill.0.notify_one();
+            // The connection task drops this future (and the slot) when it closes the socket.
+            std::future::pending::<()>().await;
+            unreachable!("a dropped connection never answers");
+        }
+        Fault::ServerError(code) => {
+            state.stats_mut().injected_errors += 1;
+            let status = StatusCode::from_u16(code).expect("500 and 502 are valid");
+            return reply(api::error(status, "InternalServerException", "An unexpected error occurred"));
+        }
+        Fault::None => {}
+    }
+    let answer = match request {
+        Ok(request) => api::handle(&state, &request, seq),
+        Err(answer) => answer,
+    };
+    if answer.0 == StatusCode::UNAUTHORIZED {
+        state.stats_mut().unauthorized += 1;
+    }
+    reply(answer)
+}
+
+fn reply((status, body): api::Reply) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+async fn stats(State(state): State<Arc<SimState>>) -> Response {
+    let stats = state.stats();
+    let mut value = serde_json::to_value(&stats).expect("stats serialise");
+    value["in_flight"] = json!(state.in_flight.load(std::sync::atomic::Ordering::SeqCst));
+    axum::Json(value).into_response()
+}
+
+async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.reset_stats();
+    StatusCode::NO_CONTENT
+}
+
+/// `/__sim/users?isActive=false&$$LIMIT=..`: any search filter, every field, no auth, no faults.
+async fn users(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
+    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    let mut params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "fields").collect();
+    params.push(("fields".into(), "*".into()));
+    if !params.iter().any(|(k, _)| k.ends_with("_Sort")) {
+        params.push(("ID_Sort".into(), "asc".into()));
+    }
+    let tenant = state.tenant();
+    match super::query::Query::parse(&params, tenant.api_user) {
+        Ok(q) => {
+            let page: Vec<Value> = q.page(&tenant, 0).into_iter().map(|u| q.render(u)).collect();
+            axum::Json(json!({ "data": page, "count": q.count(&tenant) })).into_response()
+        }
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.0).into_response(),
+    }
+}
+
+async fn user(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
+    let tenant = state.tenant();
+    match parse_id(&id).and_then(|id| tenant.index_of(id)) {
+        Some(i) => axum::Json(json!({ "data": render_user(&tenant.users[i], &[], true), "writes": state.stats().writes_per_user.get(&tenant.users[i].id_hex()).copied().unwrap_or(0) })).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

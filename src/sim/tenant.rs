@@ -1,0 +1,301 @@
+//! The simulated tenant's users: a deterministic generator and a CSV loader.
+//!
+//! Users are kept sorted by ID in one `Vec`, so `ID_Sort=asc` paging is a slice and a lookup by
+//! ID is a binary search; strings are boxed to keep a 1,000,000-user tenant well under 1 GB.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::rng::Rng;
+
+/// One Workfront USER as the simulator stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The GUID, rendered as 32 lowercase hex characters.
+    pub id: u128,
+    pub first_name: Box<str>,
+    pub last_name: Box<str>,
+    pub username: Box<str>,
+    pub email: Box<str>,
+    pub is_active: bool,
+    /// A System Administrator (`isAdmin`, read-only through the API).
+    pub is_admin: bool,
+    /// `F` Standard, `C` Light, `R` Contributor, `X` External.
+    pub license_type: char,
+    /// Days before the tenant's reference date of the last login; `None` if never.
+    pub last_login_days_ago: Option<u16>,
+}
+
+impl User {
+    /// The ID as Workfront writes it.
+    pub fn id_hex(&self) -> String {
+        format!("{:032x}", self.id)
+    }
+
+    /// `firstName lastName`, as Workfront's `name` field.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// All users plus the two accounts Workfront treats specially.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Sorted by `id`, unique.
+    pub users: Vec<User>,
+    /// The Admin Email user (Setup > Customer Info): Workfront refuses to deactivate it.
+    pub admin_email_user: Option<u128>,
+    /// The user who owns the API key; `$$USER.ID` resolves to it.
+    pub api_user: u128,
+}
+
+/// Why a tenant could not be built or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error("a generated tenant needs at least 4 users (got {0})")]
+    TooSmall(usize),
+    #[error("{path}: {source}")]
+    Csv { path: String, source: csv::Error },
+    #[error("{path}: line {line}: {message}")]
+    Row { path: String, line: u64, message: String },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+const DOMAIN: &str = "acme.example";
+const FIRST: &[&str] = &[
+    "Ada", "Alan", "Amara", "Anders", "Aiko", "Beatriz", "Bilal", "Camille", "Carlos", "Chen",
+    "Chiara", "Dmitri", "Elena", "Emeka", "Farah", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan",
+    "Jamal", "Jana", "Jonas", "Keiko", "Kofi", "Lars", "Leila", "Lucia", "Marco", "Maria", "Mei",
+    "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa",
+    "Sami", "Sofia", "Tariq", "Thea", "Tomas", "Uma", "Viktor", "Wei", "Yara", "Yusuf", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Abbott", "Akhtar", "Alvarez", "Andersen", "Baker", "Bauer", "Brown", "Castillo", "Chen",
+    "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Gonzalez", "Haddad", "Hansen", "Ito",
+    "Jansen", "Kaur", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez", "Martin", "Meyer",
+    "Moreau", "Muller", "Nakamura", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Quinn",
+    "Rossi", "Santos", "Schmidt", "Silva", "Singh", "Sato", "Smith", "Tanaka", "Toure", "Wagner",
+    "Walker", "Wang", "Weber", "Wilson", "Yilmaz", "Zhang",
+];
+
+impl Tenant {
+    /// A realistic tenant of `n` users, identical for the same `(n, seed)`.
+    ///
+    /// User 0 is the Admin Email user, user 1 the API user; users 2 and 3 share one email
+    /// address. About 8% are inactive, 0.2% (at least three) are System Administrators, and
+    /// usernames mostly equal the email but sometimes differ in case or entirely.
+    pub fn generate(n: usize, seed: u64) -> Result<Tenant, TenantError> {
+        if n < 4 {
+            return Err(TenantError::TooSmall(n));
+        }
+        let mut rng = Rng::new(seed);
+        let mut taken: HashMap<String, u32> = HashMap::new();
+        let mut users = Vec::with_capacity(n);
+        for i in 0..n {
+            let (first, last) = if i == 1 {
+                ("Workfront", "Integration")
+            } else {
+                (*rng.pick(FIRST), *rng.pick(LAST))
+            };
+            let base = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
+            let seen = taken.entry(base.clone()).or_insert(0);
+            *seen += 1;
+            let local = if *seen == 1 { base } else { format!("{base}{seen}") };
+            let email = format!("{local}@{DOMAIN}");
+            let (username, email) = match rng.below(100) {
+                _ if i < 2 => (email.clone(), email),
+                // The username keeps the person's capitals; the email is lower case.
+                0..=6 => (capitalise(&local, first, last), email),
+                // The email was typed with capitals; the username is lower case.
+                7..=11 => (email.clone(), capitalise(&local, first, last)),
+                // A legacy login unrelated to the email.
+                12..=16 => (format!("{}{}{}", &local[..1], last.to_lowercase(), i), email),
+                // A username left over from a former domain.
+                17..=19 => (format!("{local}@oldco.example"), email),
+                _ => (email.clone(), email),
+            };
+            let license_type = match rng.below(100) {
+                0..=14 => 'F',
+                15..=39 => 'C',
+                40..=94 => 'R',
+                _ => 'X',
+            };
+            users.push(User {
+                id: (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()),
+                first_name: first.into(),
+                last_name: last.into(),
+                username: username.into(),
+                email: email.into(),
+                is_active: i < 2 || !rng.chance(0.08),
+                is_admin: i < 2 || rng.chance(0.002),
+                license_type,
+                last_login_days_ago: (!rng.chance(0.05)).then(|| rng.below(400) as u16),
+            });
+        }
+        // Users 2 and 3: two people sharing one mailbox (a team address), which is legal.
+        users[3].email = users[2].email.clone();
+        // At least three System Administrators besides the two special accounts.
+        for user in users.iter_mut().skip(4).take(3) {
+            user.is_admin = true;
+            user.is_active = true;
+        }
+        for user in users.iter_mut().filter(|u| u.is_admin) {
+            user.license_type = 'F';
+        }
+        let (admin_email_user, api_user) = (users[0].id, users[1].id);
+        Tenant::from_users(users, Some(admin_email_user), api_user)
+            .map_err(|message| TenantError::File { path: "generated tenant".into(), message })
+    }
+
+    /// Sorts by ID and checks the invariants every tenant must hold.
+    fn from_users(
+        mut users: Vec<User>,
+        admin_email_user: Option<u128>,
+        api_user: u128,
+    ) -> Result<Tenant, String> {
+        users.sort_unstable_by_key(|u| u.id);
+        if let Some(pair) = users.windows(2).find(|w| w[0].id == w[1].id) {
+            return Err(format!("duplicate user ID {}", pair[0].id_hex()));
+        }
+        let tenant = Tenant { users, admin_email_user, api_user };
+        if tenant.index_of(api_user).is_none() {
+            return Err("no user has role api_user".into());
+        }
+        Ok(tenant)
+    }
+
+    /// Loads a tenant from a CSV with the header
+    /// `ID,firstName,lastName,username,emailAddr,isActive,isAdmin,licenseType,role`;
+    /// `ID` may be blank (one is derived from the line), `role` is blank, `admin_email` or
+    /// `api_user` (exactly one `api_user`).
+    pub fn load_csv(path: &Path) -> Result<Tenant, TenantError> {
+        let shown = path.display().to_string();
+        let csv_err = |source| TenantError::Csv { path: shown.clone(), source };
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(csv_err)?;
+        let mut users = Vec::new();
+        let (mut admin_email_user, mut api_user) = (None, None);
+        for record in reader.deserialize::<TenantRow>() {
+            let row = record.map_err(csv_err)?;
+            let line = users.len() as u64 + 2;
+            let bad = |message: String| TenantError::Row { path: shown.clone(), line, message };
+            let id = match row.id.as_deref() {
+                None | Some("") => crate::rng::mix(line) as u128 | (u128::from(line) << 64),
+                Some(text) => parse_id(text).ok_or_else(|| bad(format!("ID {text:?} is not 32 hex characters")))?,
+            };
+            let flag = |name: &str, text: &str| match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" | "" => Ok(false),
+                _ => Err(bad(format!("{name} {text:?} is not true or false"))),
+            };
+            let license_type = match row.license_type.as_str() {
+                "" => 'R',
+                l @ ("F" | "C" | "R" | "X") => l.chars().next().expect("one char"),
+                other => return Err(bad(format!("licenseType {other:?} is not F, C, R or X"))),
+            };
+            match row.role.as_deref().unwrap_or("") {
+                "" => {}
+                "admin_email" => admin_email_user = Some(id),
+                "api_user" if api_user.is_some() => return Err(bad("a second api_user".into())),
+                "api_user" => api_user = Some(id),
+                other => return Err(bad(format!("role {other:?} is not admin_email or api_user"))),
+            }
+            users.push(User {
+                id,
+                first_name: row.first_name.into(),
+                last_name: row.last_name.into(),
+                username: row.username.into(),
+                email: row.email.into(),
+                is_active: flag("isActive", &row.is_active)?,
+                is_admin: flag("isAdmin", &row.is_admin)?,
+                license_type,
+                last_login_days_ago: Some(3),
+            });
+        }
+        let file_err = |message: String| TenantError::File { path: shown.clone(), message };
+        let api_user = api_user.ok_or_else(|| file_err("no user has role api_user".into()))?;
+        Tenant::from_users(users, admin_email_user, api_user).map_err(file_err)
+    }
+
+    /// The position of a user in `users`, by binary search.
+    pub fn index_of(&self, id: u128) -> Option<usize> {
+        self.users.binary_search_by_key(&id, |u| u.id).ok()
+    }
+}
+
+/// Parses a Workfront GUID (32 hex characters, any case).
+pub fn parse_id(text: &str) -> Option<u128> {
+    (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u128::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+fn capitalise(local: &str, first: &str, last: &str) -> String {
+    let suffix = &local[first.len() + 1 + last.len()..];
+    format!("{first}.{last}{suffix}@{}", DOMAIN.to_uppercase())
+}
+
+#[derive(serde::Deserialize)]
+struct TenantRow {
+    #[serde(rename = "ID")]
+    id: Option<String>,
+    #[serde(rename = "firstName")]
+    first_name: String,
+    #[serde(rename = "lastName")]
+    last_name: String,
+    username: String,
+    #[serde(rename = "emailAddr")]
+    email: String,
+    #[serde(rename = "isActive")]
+    is_active: String,
+    #[serde(rename = "isAdmin", default)]
+    is_admin: String,
+    #[serde(rename = "licenseType", default)]
+    license_type: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_has_every_kind_of_user() {
+        let a = Tenant::generate(2_000, 9).unwrap();
+        let b = Tenant::generate(2_000, 9).unwrap();
+        assert_eq!(a.users, b.users);
+        assert_ne!(a.users, Tenant::generate(2_000, 10).unwrap().users);
+        assert!(a.users.windows(2).all(|w| w[0].id < w[1].id));
+        let count = |f: &dyn Fn(&User) -> bool| a.users.iter().filter(|u| f(u)).count();
+        assert!(count(&|u| !u.is_active) > 80, "some users are inactive");
+        assert!(count(&|u| u.is_admin) >= 5, "several System Administrators");
+        assert!(count(&|u| *u.username != *u.email) > 100, "usernames sometimes differ");
+        assert!(count(&|u| u.username.chars().any(|c| c.is_uppercase())) > 50, "mixed case");
+        let mut emails: HashMap<&str, usize> = HashMap::new();
+        a.users.iter().for_each(|u| *emails.entry(&u.email).or_default() += 1);
+        assert!(emails.values().any(|&n| n == 2), "two users share one email");
+        let mut names: Vec<String> = a.users.iter().map(|u| u.username.to_lowercase()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), a.users.len(), "usernames are unique, ignoring case");
+        let admin_email = a.index_of(a.admin_email_user.unwrap()).unwrap();
+        assert!(a.users[admin_email].is_active);
+        assert!(a.users[a.index_of(a.api_user).unwrap()].is_admin);
+        for l in ['F', 'C', 'R', 'X'] {
+            assert!(count(&|u| u.license_type == l) > 0, "licence {l}");
+        }
+    }
+
+    #[test]
+    fn tiny_tenants_are_refused() {
+        assert!(matches!(Tenant::generate(3, 1), Err(TenantError::TooSmall(3))));
+    }
+
+    #[test]
+    fn ids_parse_in_any_case() {
+        assert_eq!(parse_id("0000000000000000000000000000000A"), Some(10));
+        assert_eq!(parse_id("xyz"), None);
+        assert_eq!(parse_id("g0000000000000000000000000000000"), None);
+    }
+}
