@@ -12,9 +12,18 @@
 
 pub mod cli;
 pub mod clock;
+pub mod deactivate;
+pub mod directory;
+pub mod execute;
 pub mod exit;
+pub mod input;
+pub mod plan;
+pub mod report;
 pub mod rng;
+pub mod secret;
+pub mod settings;
 pub mod sim;
+pub mod workfront;
 
 use cli::{Cli, Command};
 use exit::Exit;
@@ -23,9 +32,59 @@ use exit::Exit;
 pub async fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Sim(args) => sim::run_command(args).await,
-        Command::Deactivate(_) | Command::Demo(_) => {
+        Command::Deactivate(args) => {
+            let settings = match settings::Settings::from_args(&args, &|name| std::env::var(name).ok()) {
+                Ok(settings) => settings,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Exit::Fatal;
+                }
+            };
+            match deactivate::run(&settings, interrupted()).await {
+                Ok(summary) => {
+                    deactivate::print_summary(&settings, &summary);
+                    summary.exit
+                }
+                Err((exit, message)) => {
+                    eprintln!("error: {message}");
+                    exit
+                }
+            }
+        }
+        Command::Demo(_) => {
             eprintln!("error: not built yet");
             Exit::Fatal
         }
+    }
+}
+
+/// Resolves on the first Ctrl-C or SIGTERM; a second one ends the process at once (every
+/// finished row is already flushed to the report).
+pub async fn interrupted() {
+    signal().await;
+    tokio::spawn(async {
+        signal().await;
+        eprintln!("interrupted again: exiting now; the report holds every finished row");
+        std::process::exit(i32::from(Exit::Interrupted.code()));
+    });
+}
+
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -1,0 +1,187 @@
+//! The full `USER/search` listing: counted, paged concurrently, cross-checked, matched.
+//!
+//! Pages are `$$LIMIT=2000` (Workfront's maximum) with `ID_Sort=asc`, since unsorted paging
+//! duplicates and skips rows. The listing must add up: every page the size the count implies, IDs
+//! strictly ascending across pages, and the count unchanged afterwards. Anything else is an
+//! error, never a guess. Only the users some input row can refer to are kept, so memory follows
+//! the input, not the tenant.
+
+use std::collections::HashSet;
+
+use futures::{StreamExt, stream};
+use indicatif::ProgressBar;
+use serde_json::Value;
+
+use crate::input::InputRow;
+use crate::plan::{Identifier, classify};
+use crate::workfront::{Client, Pacing};
+
+/// Workfront's largest page.
+pub const PAGE_SIZE: usize = 2000;
+
+/// A user as listed, with the fields the plan and report need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirUser {
+    /// Lower-case GUID.
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub is_active: bool,
+    pub is_admin: bool,
+    pub license_type: String,
+}
+
+/// The users that matter for this input, and facts about the whole tenant.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    /// Users some input row may refer to, plus the API user.
+    pub users: Vec<DirUser>,
+    /// All users, active or not.
+    pub total: u64,
+    /// Active users.
+    pub active: u64,
+    /// The user the key belongs to.
+    pub api_user_id: String,
+}
+
+/// The identifiers the input mentions, to keep only the users that matter while listing.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    ids: HashSet<String>,
+    names: HashSet<String>,
+}
+
+impl Wanted {
+    /// Collects every valid identifier in `rows`.
+    pub fn from_rows(rows: &[InputRow]) -> Self {
+        let mut wanted = Wanted::default();
+        for identifier in rows.iter().filter_map(|r| classify(&r.value).ok()) {
+            match identifier {
+                Identifier::Id(id) => wanted.ids.insert(id),
+                Identifier::Name(name) => wanted.names.insert(name),
+            };
+        }
+        wanted
+    }
+
+    fn keeps(&self, user: &DirUser) -> bool {
+        self.ids.contains(&user.id) || self.names.contains(&user.username.to_lowercase()) || self.names.contains(&user.email.to_lowercase())
+    }
+}
+
+/// Parses one listed user; a malformed one is an error (the listing would not be trustworthy).
+pub fn parse_user(value: &Value) -> Result<DirUser, String> {
+    let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    let flag = |key: &str| match value.get(key) {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    };
+    let id = text("ID").to_ascii_lowercase();
+    if id.is_empty() {
+        return Err(format!("a listed user has no ID: {value}"));
+    }
+    let is_active = flag("isActive").ok_or_else(|| format!("user {id} was listed without isActive"))?;
+    Ok(DirUser {
+        name: text("name"),
+        username: text("username"),
+        email: text("emailAddr"),
+        is_active,
+        is_admin: flag("isAdmin").unwrap_or(false),
+        license_type: text("licenseType"),
+        id,
+    })
+}
+
+/// One fetched page, reduced to what the cross-check and the plan need.
+struct Page {
+    number: usize,
+    first_id: Option<String>,
+    last_id: Option<String>,
+    active: u64,
+    kept: Vec<DirUser>,
+}
+
+/// Lists the whole tenant and keeps the users `wanted` refers to.
+pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, progress: &ProgressBar) -> Result<Directory, String> {
+    let count = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
+    let api_user_id = pacing.send(|| client.current_user_id()).await.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+    let total = usize::try_from(count).map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
+    let pages = total.div_ceil(PAGE_SIZE);
+    progress.set_length(total as u64);
+    let mut fetched = stream::iter(0..pages)
+        .map(|number| async move {
+            let first = number * PAGE_SIZE;
+            let attempted = pacing.send(|| client.search_users(first, PAGE_SIZE)).await;
+            (number, attempted)
+        })
+        .buffer_unordered(pacing.concurrency);
+    let mut done = Vec::with_capacity(pages);
+    let mut users: Vec<DirUser> = Vec::new();
+    while let Some((number, attempted)) = fetched.next().await {
+        let first = number * PAGE_SIZE;
+        let listed = attempted.result.map_err(|e| format!("USER/search at $$FIRST={first} failed after {} attempts: {e}", attempted.attempts))?;
+        let expected = PAGE_SIZE.min(total - first);
+        if listed.len() != expected {
+            return Err(format!(
+                "USER/search at $$FIRST={first} returned {} users where USER/count ({count}) implies {expected}: the listing does not add up; nothing was changed",
+                listed.len()
+            ));
+        }
+        let mut page = Page { number, first_id: None, last_id: None, active: 0, kept: Vec::new() };
+        for value in &listed {
+            let user = parse_user(value)?;
+            if page.last_id.as_ref().is_some_and(|last| *last >= user.id) {
+                return Err(format!("USER/search at $$FIRST={first} is not in ID order ({} then {}): the listing cannot be trusted; nothing was changed", page.last_id.unwrap_or_default(), user.id));
+            }
+            page.first_id.get_or_insert_with(|| user.id.clone());
+            page.last_id = Some(user.id.clone());
+            page.active += u64::from(user.is_active);
+            if wanted.keeps(&user) || user.id == api_user_id {
+                page.kept.push(user);
+            }
+        }
+        progress.inc(listed.len() as u64);
+        users.append(&mut page.kept);
+        done.push(page);
+    }
+    done.sort_by_key(|p| p.number);
+    for pair in done.windows(2) {
+        if pair[0].last_id >= pair[1].first_id {
+            return Err(format!("USER/search pages overlap at $$FIRST={}: the listing cannot be trusted; nothing was changed", pair[1].number * PAGE_SIZE));
+        }
+    }
+    let recount = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
+    if recount != count {
+        return Err(format!("the tenant changed while it was being listed ({count} users, then {recount}); run again"));
+    }
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Directory { users, total: count, active: done.iter().map(|p| p.active).sum(), api_user_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn users_parse_with_boolean_or_text_flags() {
+        let u = parse_user(&json!({"ID": "ABC", "username": "a", "emailAddr": "a@x", "isActive": "false", "isAdmin": true})).unwrap();
+        assert_eq!((u.id.as_str(), u.is_active, u.is_admin), ("abc", false, true));
+        assert!(parse_user(&json!({"ID": "abc"})).unwrap_err().contains("without isActive"));
+        assert!(parse_user(&json!({"isActive": true})).is_err());
+    }
+
+    #[test]
+    fn wanted_keeps_users_by_id_username_or_email() {
+        let rows: Vec<InputRow> = ["Ada@X", &"B".repeat(32), "", "a b"].iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: 1, value: v.to_string() }).collect();
+        let wanted = Wanted::from_rows(&rows);
+        let user = |id: &str, username: &str, email: &str| DirUser { id: id.into(), name: String::new(), username: username.into(), email: email.into(), is_active: true, is_admin: false, license_type: String::new() };
+        assert!(wanted.keeps(&user("1", "ada@x", "z")));
+        assert!(wanted.keeps(&user("1", "z", "ADA@x")));
+        assert!(wanted.keeps(&user(&"b".repeat(32), "z", "z")));
+        assert!(!wanted.keeps(&user("1", "z", "z")));
+    }
+}

@@ -1,0 +1,255 @@
+//! Outcomes → the results CSV and the closing summary.
+//!
+//! Every row is written and flushed the moment its outcome is known, so a crash keeps every
+//! finished row; when the run ends the file is rewritten in input order (through a temporary
+//! file and a rename, so it is never half-written). Text cells that a spreadsheet would run as a
+//! formula (`=`, `+`, `-`, `@`, tab, CR first) are prefixed with `'`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::directory::DirUser;
+use crate::exit::Exit;
+use crate::plan::MatchedBy;
+
+/// The outcome of one row, as the report's `outcome` column names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OutcomeKind {
+    Deactivated,
+    WouldDeactivate,
+    AlreadyInactive,
+    Duplicate,
+    NotFound,
+    Ambiguous,
+    Invalid,
+    Protected,
+    Failed,
+    Skipped,
+}
+
+impl OutcomeKind {
+    /// The report's spelling.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeKind::Deactivated => "deactivated",
+            OutcomeKind::WouldDeactivate => "would_deactivate",
+            OutcomeKind::AlreadyInactive => "already_inactive",
+            OutcomeKind::Duplicate => "duplicate",
+            OutcomeKind::NotFound => "not_found",
+            OutcomeKind::Ambiguous => "ambiguous",
+            OutcomeKind::Invalid => "invalid",
+            OutcomeKind::Protected => "protected",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::Skipped => "skipped",
+        }
+    }
+
+    /// Does a row with this outcome need a person to look at it (exit code 1)?
+    pub fn needs_attention(self) -> bool {
+        !matches!(self, OutcomeKind::Deactivated | OutcomeKind::WouldDeactivate | OutcomeKind::AlreadyInactive | OutcomeKind::Duplicate)
+    }
+}
+
+/// One finished row.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub row: usize,
+    pub input: String,
+    pub matched_by: Option<MatchedBy>,
+    pub user: Option<DirUser>,
+    pub kind: OutcomeKind,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub error: String,
+    pub finished_at: String,
+}
+
+/// The report's columns, in order; the header is exactly these names.
+#[derive(Debug, Serialize)]
+struct ReportRow<'a> {
+    row: usize,
+    input: String,
+    matched_by: &'a str,
+    user_id: &'a str,
+    name: String,
+    username: String,
+    email: String,
+    was_active: &'a str,
+    outcome: &'a str,
+    http_status: Option<u16>,
+    attempts: u32,
+    error: String,
+    finished_at: &'a str,
+}
+
+/// Makes a cell safe to open in a spreadsheet.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+}
+
+fn to_row(o: &Outcome) -> ReportRow<'_> {
+    let user = o.user.as_ref();
+    ReportRow {
+        row: o.row,
+        input: neutralise(&o.input),
+        matched_by: o.matched_by.map_or("", MatchedBy::label),
+        user_id: user.map_or("", |u| u.id.as_str()),
+        name: neutralise(user.map_or("", |u| u.name.as_str())),
+        username: neutralise(user.map_or("", |u| u.username.as_str())),
+        email: neutralise(user.map_or("", |u| u.email.as_str())),
+        was_active: user.map_or("", |u| if u.is_active { "true" } else { "false" }),
+        outcome: o.kind.label(),
+        http_status: o.http_status,
+        attempts: o.attempts,
+        error: neutralise(&o.error),
+        finished_at: &o.finished_at,
+    }
+}
+
+/// Writes outcomes as they arrive; keeps them to rewrite the file in input order at the end.
+pub struct ReportWriter {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+    outcomes: Vec<Outcome>,
+}
+
+impl ReportWriter {
+    /// Creates (or truncates) the report and writes its header.
+    pub fn create(path: &Path) -> Result<ReportWriter, String> {
+        let file = File::create(path).map_err(|e| format!("cannot create the report {}: {e}", path.display()))?;
+        let mut writer = headerless(file);
+        write_header(&mut writer).map_err(|e| format!("{}: {e}", path.display()))?;
+        writer.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(ReportWriter { path: path.to_path_buf(), writer, outcomes: Vec::new() })
+    }
+
+    /// Appends one row and flushes it to disk.
+    pub fn write(&mut self, outcome: Outcome) -> Result<(), String> {
+        self.writer.serialize(to_row(&outcome)).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.writer.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.outcomes.push(outcome);
+        Ok(())
+    }
+
+    /// Rewrites the report in input order and returns the outcomes.
+    pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
+        self.outcomes.sort_by_key(|o| o.row);
+        let shown = self.path.display().to_string();
+        let mut tmp_name = self.path.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(".tmp");
+        let tmp = self.path.with_file_name(tmp_name);
+        let write_sorted = || -> Result<(), Box<dyn std::error::Error>> {
+            let mut writer = headerless(File::create(&tmp)?);
+            write_header(&mut writer)?;
+            for outcome in &self.outcomes {
+                writer.serialize(to_row(outcome))?;
+            }
+            writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&tmp, &self.path)?;
+            Ok(())
+        };
+        // If the sorted copy cannot be written, the arrival-ordered report is still complete.
+        write_sorted().map_err(|e| format!("{shown}: could not sort the report ({e}); it is complete but in arrival order"))?;
+        Ok(self.outcomes)
+    }
+}
+
+/// A writer that leaves the header to [`write_header`], so even an empty report has one.
+fn headerless<W: Write>(inner: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().has_headers(false).from_writer(inner)
+}
+
+fn write_header<W: Write>(writer: &mut csv::Writer<W>) -> csv::Result<()> {
+    writer.write_record(["row", "input", "matched_by", "user_id", "name", "username", "email", "was_active", "outcome", "http_status", "attempts", "error", "finished_at"])
+}
+
+/// Counts per outcome.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts(pub BTreeMap<OutcomeKind, usize>);
+
+impl Counts {
+    /// Adds one outcome.
+    pub fn add(&mut self, kind: OutcomeKind) {
+        *self.0.entry(kind).or_default() += 1;
+    }
+
+    /// How many rows had `kind`.
+    pub fn get(&self, kind: OutcomeKind) -> usize {
+        self.0.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// All rows.
+    pub fn total(&self) -> usize {
+        self.0.values().sum()
+    }
+
+    /// The exit code these outcomes call for.
+    pub fn exit(&self, interrupted: bool) -> Exit {
+        if interrupted {
+            Exit::Interrupted
+        } else if self.0.iter().any(|(k, n)| *n > 0 && k.needs_attention()) {
+            Exit::NeedsAttention
+        } else {
+            Exit::Success
+        }
+    }
+
+    /// The closing summary, one line per outcome that occurred.
+    pub fn summary(&self) -> String {
+        let width = self.0.keys().map(|k| k.label().len()).max().unwrap_or(0);
+        self.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("  {:width$}  {n}\n", k.label())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(row: usize, kind: OutcomeKind, input: &str) -> Outcome {
+        Outcome { row, input: input.into(), matched_by: None, user: None, kind, http_status: None, attempts: 0, error: String::new(), finished_at: "t".into() }
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for c in ["+1", "-1", "@SUM", "\tx"] {
+            assert!(neutralise(c).starts_with('\''), "{c}");
+        }
+        assert_eq!(neutralise("ada@x"), "ada@x");
+    }
+
+    #[test]
+    fn report_is_flushed_per_row_and_sorted_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut w = ReportWriter::create(&path).unwrap();
+        w.write(outcome(2, OutcomeKind::NotFound, "=b")).unwrap();
+        let partial = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(partial.lines().count(), 2, "the row is on disk before the run ends");
+        w.write(outcome(1, OutcomeKind::Deactivated, "a")).unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "row,input,matched_by,user_id,name,username,email,was_active,outcome,http_status,attempts,error,finished_at");
+        assert!(lines[1].starts_with("1,a,") && lines[2].starts_with("2,'=b,"));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_outcomes() {
+        let mut c = Counts::default();
+        for k in [OutcomeKind::Deactivated, OutcomeKind::WouldDeactivate, OutcomeKind::AlreadyInactive, OutcomeKind::Duplicate] {
+            c.add(k);
+        }
+        assert_eq!(c.exit(false), Exit::Success);
+        assert_eq!(c.exit(true), Exit::Interrupted);
+        for k in [OutcomeKind::NotFound, OutcomeKind::Ambiguous, OutcomeKind::Invalid, OutcomeKind::Protected, OutcomeKind::Failed, OutcomeKind::Skipped] {
+            let mut c = c.clone();
+            c.add(k);
+            assert_eq!(c.exit(false), Exit::NeedsAttention, "{k:?}");
+        }
+    }
+}

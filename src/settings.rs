@@ -1,0 +1,209 @@
+//! What the user typed plus the environment, turned into validated settings.
+//!
+//! Every usage error is found here, before any file is read or any request is sent. The
+//! environment is passed in as a function so tests need not touch the process's variables.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+use reqwest::Url;
+
+use crate::cli::{ConnectionArgs, DeactivateArgs};
+use crate::secret::Secret;
+
+/// Where the tenant is.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// `https://acme.my.workfront.com/attask/api/v22.0/`.
+    pub api_root: Url,
+    /// The host, shown in confirmations and summaries.
+    pub host: String,
+}
+
+/// How to authenticate.
+#[derive(Debug, Clone)]
+pub enum AuthSource {
+    /// An API key from env WORKFRONT_API_KEY or --api-key-file.
+    ApiKey(Secret),
+    /// Sign in as a user; the password is prompted for when env WORKFRONT_PASSWORD is unset.
+    Password { username: String, password: Option<Secret> },
+}
+
+/// Validated settings for `deactivate`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub connection: Connection,
+    pub auth: AuthSource,
+    pub input: PathBuf,
+    pub column: Option<String>,
+    pub dry_run: bool,
+    pub report: PathBuf,
+    pub concurrency: usize,
+    pub rate: NonZeroU32,
+    pub yes: bool,
+    pub quiet: bool,
+}
+
+impl Settings {
+    /// Validates `deactivate`'s arguments; `env` reads an environment variable.
+    pub fn from_args(args: &DeactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let connection = connection(&args.connection)?;
+        let auth = auth(&args.connection, env)?;
+        if args.concurrency == 0 || args.concurrency > 100 {
+            return Err(format!("--concurrency must be between 1 and 100, not {}", args.concurrency));
+        }
+        let rate = NonZeroU32::new(args.rate).ok_or("--rate must be at least 1 request per second")?;
+        let report = args.report.clone().unwrap_or_else(|| default_report_path(args.dry_run));
+        Ok(Settings {
+            connection,
+            auth,
+            input: args.input.clone(),
+            column: args.column.clone(),
+            dry_run: args.dry_run,
+            report,
+            concurrency: args.concurrency,
+            rate,
+            yes: args.yes,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// `wf-offboard-report-<time>.csv` (or `-dry-run-`) in the current directory.
+fn default_report_path(dry_run: bool) -> PathBuf {
+    let kind = if dry_run { "dry-run" } else { "report" };
+    PathBuf::from(format!("wf-offboard-{kind}-{}.csv", crate::clock::now_compact()))
+}
+
+/// Builds the API root from `--base-url` or `--domain` and `--api-version`.
+pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
+    let version = args.api_version.trim();
+    let valid_version = version.strip_prefix('v').is_some_and(|rest| {
+        let mut parts = rest.split('.');
+        let digits = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
+    });
+    if !valid_version {
+        return Err(format!("--api-version must look like v22.0, not {version:?}"));
+    }
+    let base = match (&args.base_url, &args.domain) {
+        (Some(url), _) => url.trim().to_string(),
+        (None, Some(domain)) => {
+            let domain = domain.trim();
+            if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(format!("--domain must be the first part of <domain>.my.workfront.com, not {domain:?} (use --base-url for other hosts)"));
+            }
+            format!("https://{domain}.my.workfront.com")
+        }
+        (None, None) => return Err("say which tenant: --base-url URL or --domain NAME (or env WORKFRONT_BASE_URL / WORKFRONT_DOMAIN)".into()),
+    };
+    let url = Url::parse(&base).map_err(|e| format!("--base-url {base:?} is not a URL: {e}"))?;
+    let host = url.host_str().ok_or_else(|| format!("--base-url {base:?} has no host"))?.to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => return Err(format!("refusing plain http to {host}: the API key would cross the network unencrypted; use https (http is allowed only to loopback)")),
+        other => return Err(format!("--base-url must be https://, not {other}://")),
+    }
+    if url.path().contains("/attask") || url.query().is_some() {
+        return Err(format!("--base-url is the tenant's address only, e.g. https://{host} (the tool adds /attask/api/{version}/)"));
+    }
+    let mut root = url.clone();
+    root.set_path(&format!("{}/attask/api/{version}/", url.path().trim_end_matches('/')));
+    Ok(Connection { api_root: root, host })
+}
+
+/// Is `host` a loopback name or address (127.0.0.0/8, ::1, localhost)?
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn auth(args: &ConnectionArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+    if let Some(username) = &args.username {
+        let password = env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
+        return Ok(AuthSource::Password { username: username.trim().to_string(), password });
+    }
+    if let Some(path) = &args.api_key_file {
+        return read_key_file(path).map(AuthSource::ApiKey);
+    }
+    match env("WORKFRONT_API_KEY").map(Secret::new) {
+        Some(key) if !key.is_empty() => Ok(AuthSource::ApiKey(key)),
+        _ => Err("no credentials: set env WORKFRONT_API_KEY, or pass --api-key-file PATH or --username USER".into()),
+    }
+}
+
+/// Reads an API key file, refusing one that others can read (as ssh does with private keys).
+fn read_key_file(path: &Path) -> Result<Secret, String> {
+    let shown = path.display();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!("{shown}: the API key file is readable by others (mode {:o}); run `chmod 600 {shown}`", mode & 0o777));
+        }
+    }
+    let key = Secret::new(std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?);
+    if key.is_empty() {
+        return Err(format!("{shown}: the API key file is empty"));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(base: Option<&str>, domain: Option<&str>, version: &str) -> Result<Connection, String> {
+        connection(&ConnectionArgs {
+            base_url: base.map(String::from),
+            domain: domain.map(String::from),
+            api_version: version.into(),
+            api_key_file: None,
+            username: None,
+        })
+    }
+
+    #[test]
+    fn base_url_and_domain_build_the_api_root() {
+        let c = conn(None, Some("acme"), "v22.0").unwrap();
+        assert_eq!(c.api_root.as_str(), "https://acme.my.workfront.com/attask/api/v22.0/");
+        let c = conn(Some("http://127.0.0.1:8080/"), None, "v18.0").unwrap();
+        assert_eq!(c.api_root.as_str(), "http://127.0.0.1:8080/attask/api/v18.0/");
+        assert!(conn(Some("http://localhost:1"), None, "v22.0").is_ok());
+        assert!(conn(Some("http://[::1]:1"), None, "v22.0").is_ok());
+    }
+
+    #[test]
+    fn plain_http_off_loopback_and_bad_values_are_refused() {
+        assert!(conn(Some("http://acme.my.workfront.com"), None, "v22.0").unwrap_err().contains("plain http"));
+        assert!(conn(Some("http://10.0.0.1"), None, "v22.0").is_err());
+        assert!(conn(Some("https://acme.my.workfront.com/attask/api/v22.0"), None, "v22.0").is_err());
+        assert!(conn(None, Some("acme.my.workfront.com"), "v22.0").is_err());
+        assert!(conn(None, Some("acme"), "22").is_err());
+        assert!(conn(None, None, "v22.0").is_err());
+    }
+
+    #[test]
+    fn credentials_come_from_env_file_or_username() {
+        let args = ConnectionArgs { base_url: None, domain: None, api_version: "v22.0".into(), api_key_file: None, username: None };
+        assert!(matches!(auth(&args, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
+        assert!(auth(&args, &|_| None).is_err());
+        let with_user = ConnectionArgs { username: Some("a@b".into()), ..args };
+        assert!(matches!(auth(&with_user, &|_| None), Ok(AuthSource::Password { password: None, .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_files_readable_by_others_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "abc\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_key_file(&path).unwrap_err().contains("chmod 600"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_key_file(&path).unwrap().expose(), "abc");
+    }
+}

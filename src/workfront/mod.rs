@@ -1,0 +1,228 @@
+//! The Workfront API client: one method per endpoint, the envelope, and one error type.
+//!
+//! The key travels only in the `apiKey` header (a session in the `SessionID` header), never in
+//! a URL. Updates put `updates=` in the query string, the documented recipe: a PUT's form body
+//! is silently ignored by Workfront. Sign-in credentials go in a POST form body, which Workfront
+//! does read, so the password is never in a URL either.
+
+mod retry;
+
+pub use retry::{Attempted, Pacing, RetryPolicy, with_retry};
+
+use std::time::Duration;
+
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+use crate::secret::Secret;
+
+/// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
+pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType";
+
+/// How the client authenticates each request.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `apiKey` header.
+    ApiKey(Secret),
+    /// `SessionID` header (from `login`).
+    Session(Secret),
+}
+
+/// Why a request failed, in the terms the retry loop and the report need.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct ApiError {
+    /// The HTTP status, when an answer arrived.
+    pub status: Option<u16>,
+    /// Workfront's exception class, when the body had one.
+    pub class: Option<String>,
+    /// Workfront's message, or what went wrong on the way.
+    pub message: String,
+    /// The server's Retry-After, if it sent one.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    fn transport(e: &reqwest::Error) -> Self {
+        // `without_url`: URLs carry no secret, but errors are shown to people; keep them short.
+        let kind = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "could not connect"
+        } else {
+            "connection closed without an answer"
+        };
+        let mut message = kind.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(inner) = source {
+            message = format!("{kind}: {inner}");
+            source = inner.source();
+        }
+        ApiError { status: None, class: None, message, retry_after: None }
+    }
+
+    /// Worth trying again: throttling, server trouble or a lost connection.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, None | Some(429 | 500 | 502 | 503 | 504))
+    }
+
+    /// The key or session was refused.
+    pub fn is_auth(&self) -> bool {
+        self.status == Some(401)
+    }
+
+    fn describe(&self) -> String {
+        let short_class = self.class.as_deref().map(|c| c.rsplit('.').next().unwrap_or(c));
+        match (self.status, short_class) {
+            (Some(s), Some(c)) => format!("HTTP {s} {c}: {}", self.message),
+            (Some(s), None) => format!("HTTP {s}: {}", self.message),
+            (None, _) => self.message.clone(),
+        }
+    }
+}
+
+/// A client for one tenant's API root.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    root: Url,
+    auth: Option<Auth>,
+}
+
+/// Installs ring as rustls's crypto provider once per process (reqwest is built without one).
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Client {
+    /// A client for `root` (`…/attask/api/v22.0/`), not yet authenticated.
+    pub fn new(root: Url) -> Result<Client, String> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("wf-offboard/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(128)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Client { http, root, auth: None })
+    }
+
+    /// The same client, authenticating with `auth`.
+    pub fn with_auth(mut self, auth: Auth) -> Client {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Sends one request and unwraps the `{"data": …}` envelope.
+    async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], form: Option<&[(&str, &str)]>) -> Result<Value, ApiError> {
+        let url = self.root.join(path).map_err(|e| ApiError { status: None, class: None, message: format!("bad path {path}: {e}"), retry_after: None })?;
+        let mut request = self.http.request(method, url).query(query);
+        match &self.auth {
+            Some(Auth::ApiKey(key)) => request = request.header("apiKey", key.expose()),
+            Some(Auth::Session(session)) => request = request.header("SessionID", session.expose()),
+            None => {}
+        }
+        if let Some(form) = form {
+            request = request.form(form);
+        }
+        let response = request.send().await.map_err(|e| ApiError::transport(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(|e| ApiError::transport(&e))?;
+        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+        let error = |class: Option<String>, message: String| ApiError { status: Some(status), class, message, retry_after };
+        match parsed {
+            Some(Value::Object(mut map)) => {
+                if let Some(err) = map.remove("error") {
+                    let class = err.get("class").and_then(Value::as_str).map(String::from);
+                    let message = err.get("message").and_then(Value::as_str).unwrap_or("no message").to_string();
+                    return Err(error(class, message));
+                }
+                match map.remove("data") {
+                    Some(data) if (200..300).contains(&status) => Ok(data),
+                    _ => Err(error(None, "the answer had no data".into())),
+                }
+            }
+            _ if (200..300).contains(&status) => Err(error(None, "the answer was not Workfront JSON".into())),
+            _ => Err(error(None, format!("{} answer", reqwest::StatusCode::from_u16(status).map(|s| s.to_string()).unwrap_or_default()))),
+        }
+    }
+
+    /// `POST user?action=generateApiKey` with the credentials in the form body.
+    pub async fn generate_api_key(&self, username: &str, password: &Secret) -> Result<Secret, ApiError> {
+        let form = [("action", "generateApiKey"), ("method", "PUT"), ("username", username), ("password", password.expose())];
+        let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
+        match data.get("result").and_then(Value::as_str) {
+            Some(key) if !key.is_empty() => Ok(Secret::new(key)),
+            _ => Err(ApiError { status: Some(200), class: None, message: "generateApiKey returned no key".into(), retry_after: None }),
+        }
+    }
+
+    /// `POST login` with the credentials in the form body; returns a session ID. Used by dry
+    /// runs, which must not create or change anything (a key is a change).
+    pub async fn login(&self, username: &str, password: &Secret) -> Result<Secret, ApiError> {
+        let form = [("username", username), ("password", password.expose())];
+        let data = self.call(Method::POST, "login", &[], Some(&form)).await?;
+        match data.get("sessionID").and_then(Value::as_str) {
+            Some(session) if !session.is_empty() => Ok(Secret::new(session)),
+            _ => Err(ApiError { status: Some(200), class: None, message: "login returned no session".into(), retry_after: None }),
+        }
+    }
+
+    /// `GET user/count`: how many users (active and inactive) the tenant has.
+    pub async fn count_users(&self) -> Result<u64, ApiError> {
+        let data = self.call(Method::GET, "user/count", &[], None).await?;
+        data.get("count").and_then(Value::as_u64).ok_or_else(|| ApiError { status: Some(200), class: None, message: "count answer had no count".into(), retry_after: None })
+    }
+
+    /// One page of `GET user/search`, sorted by ID so pages tile the directory exactly.
+    pub async fn search_users(&self, first: usize, limit: usize) -> Result<Vec<Value>, ApiError> {
+        let (first, limit) = (first.to_string(), limit.to_string());
+        let query = [("$$FIRST", first.as_str()), ("$$LIMIT", limit.as_str()), ("ID_Sort", "asc"), ("fields", USER_FIELDS)];
+        match self.call(Method::GET, "user/search", &query, None).await? {
+            Value::Array(users) => Ok(users),
+            _ => Err(ApiError { status: Some(200), class: None, message: "search answer was not a list".into(), retry_after: None }),
+        }
+    }
+
+    /// The ID of the user the key belongs to (`ID=$$USER.ID`).
+    pub async fn current_user_id(&self) -> Result<String, ApiError> {
+        let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", "ID")], None).await?;
+        data.get(0)
+            .and_then(|u| u.get("ID"))
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| ApiError { status: Some(200), class: None, message: "could not tell which user the key belongs to".into(), retry_after: None })
+    }
+
+    /// `PUT user/<ID>?updates={"isActive":"false"}`; returns the user as Workfront now has it.
+    pub async fn deactivate_user(&self, id: &str) -> Result<Value, ApiError> {
+        let query = [("updates", r#"{"isActive":"false"}"#), ("fields", "isActive")];
+        self.call(Method::PUT, &format!("user/{id}"), &query, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_and_auth_errors_are_told_apart() {
+        let e = |status| ApiError { status, class: None, message: String::new(), retry_after: None };
+        assert!(e(Some(429)).is_transient() && e(Some(502)).is_transient() && e(None).is_transient());
+        assert!(!e(Some(422)).is_transient() && !e(Some(404)).is_transient());
+        assert!(e(Some(401)).is_auth());
+    }
+
+    #[test]
+    fn errors_name_status_class_and_message() {
+        let e = ApiError { status: Some(404), class: Some("com.attask.common.NotFoundException".into()), message: "gone".into(), retry_after: None };
+        assert_eq!(e.to_string(), "HTTP 404 NotFoundException: gone");
+    }
+}
