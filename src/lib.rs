@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod clock;
 pub mod deactivate;
+pub mod demo;
 pub mod directory;
 pub mod execute;
 pub mod exit;
@@ -51,10 +52,7 @@ pub async fn run(cli: Cli) -> Exit {
                 }
             }
         }
-        Command::Demo(_) => {
-            eprintln!("error: not built yet");
-            Exit::Fatal
-        }
+        Command::Demo(args) => demo::run(args).await,
     }
 }
 

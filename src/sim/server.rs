@@ -69,6 +69,7 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/attask/api/{*path}", any(api_request))
         .route("/__sim/stats", get(stats))
         .route("/__sim/stats/reset", post(reset_stats))
+        .route("/__sim/tenant", get(tenant))
         .route("/__sim/users", get(users))
         .route("/__sim/users/{id}", get(user))
         .with_state(state)
@@ -163,6 +164,14 @@ async fn users(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
         }
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.0).into_response(),
     }
+}
+
+/// The tenant's size and its two special accounts, which the API itself does not reveal.
+async fn tenant(State(state): State<Arc<SimState>>) -> Response {
+    let tenant = state.tenant();
+    let active = tenant.users.iter().filter(|u| u.is_active).count();
+    let id = |id: u128| format!("{id:032x}");
+    axum::Json(json!({ "users": tenant.users.len(), "active": active, "api_user": id(tenant.api_user), "admin_email_user": tenant.admin_email_user.map(id) })).into_response()
 }
 
 async fn user(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
