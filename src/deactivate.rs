@@ -53,7 +53,13 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let plan = build_plan(&input.rows, &directory);
     let to_deactivate: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision == Decision::Deactivate).collect();
     if !settings.quiet {
-        eprintln!("{}: {} users ({} active); {} to deactivate", settings.connection.host, directory.total, directory.active, to_deactivate.len());
+        eprintln!(
+            "{}: {} users ({} active); {} to deactivate",
+            settings.connection.host,
+            directory.total,
+            directory.active,
+            to_deactivate.len()
+        );
     }
     if !settings.dry_run && !to_deactivate.is_empty() && !settings.yes {
         confirm(&settings.connection.host, &to_deactivate)?;
@@ -81,7 +87,8 @@ async fn sign_in(settings: &Settings, pacing: &Pacing) -> Result<Client, String>
     let password = match password {
         Some(p) => p,
         None if std::io::stdin().is_terminal() => {
-            let typed = rpassword::prompt_password(format!("Workfront password for {username}: ")).map_err(|e| format!("cannot read the password: {e}"))?;
+            let typed = rpassword::prompt_password(format!("Workfront password for {username}: "))
+                .map_err(|e| format!("cannot read the password: {e}"))?;
             Secret::new(typed)
         }
         None => return Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()),
@@ -99,7 +106,12 @@ async fn sign_in(settings: &Settings, pacing: &Pacing) -> Result<Client, String>
 fn confirm(host: &str, rows: &[&PlannedRow]) -> Result<(), (Exit, String)> {
     let n = rows.len();
     if !std::io::stdin().is_terminal() {
-        return Err((Exit::Fatal, format!("refusing to deactivate {n} users on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)")));
+        return Err((
+            Exit::Fatal,
+            format!(
+                "refusing to deactivate {n} users on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)"
+            ),
+        ));
     }
     let mut prompt = format!("\nAbout to DEACTIVATE {n} users on {host}:\n");
     for planned in rows.iter().take(10) {
@@ -115,11 +127,7 @@ fn confirm(host: &str, rows: &[&PlannedRow]) -> Result<(), (Exit, String)> {
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).map_err(|e| (Exit::Fatal, format!("cannot read the answer: {e}")))?;
-    if answer.trim() == n.to_string() {
-        Ok(())
-    } else {
-        Err((Exit::Fatal, "not confirmed: nothing was changed".into()))
-    }
+    if answer.trim() == n.to_string() { Ok(()) } else { Err((Exit::Fatal, "not confirmed: nothing was changed".into())) }
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.

@@ -38,10 +38,16 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     std::fs::write(&input, SAMPLE).map_err(|e| format!("{}: {e}", input.display()))?;
     let tenant = Tenant::generate(DEMO_USERS, DEMO_SEED).map_err(|e| e.to_string())?;
     let latency = Duration::from_millis(args.latency_ms);
-    let faults = Faults { max_in_flight: 10, latency, jitter: latency / 2, error_rate: 0.03, drop_rate: 0.01, seed: DEMO_SEED, ..Faults::default() };
+    let faults =
+        Faults { max_in_flight: 10, latency, jitter: latency / 2, error_rate: 0.03, drop_rate: 0.01, seed: DEMO_SEED, ..Faults::default() };
     let credentials = Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into() };
     let server = sim::start("127.0.0.1:0", tenant, credentials, faults).await.map_err(|e| format!("cannot start the simulator: {e}"))?;
-    eprintln!("simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 10 requests in flight at most, 3% 5xx, 1% dropped connections)\n", server.base_url, args.latency_ms, args.latency_ms / 2);
+    eprintln!(
+        "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 10 requests in flight at most, 3% 5xx, 1% dropped connections)\n",
+        server.base_url,
+        args.latency_ms,
+        args.latency_ms / 2
+    );
 
     let mut runs = Vec::new();
     for (dry_run, name) in [(true, "dry-run-report.csv"), (false, "report.csv")] {
@@ -71,7 +77,13 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
 fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run: bool) -> Result<Settings, String> {
     let args = DeactivateArgs {
         input: input.to_path_buf(),
-        connection: ConnectionArgs { base_url: Some(base_url.into()), domain: None, api_version: "v22.0".into(), api_key_file: None, username: None },
+        connection: ConnectionArgs {
+            base_url: Some(base_url.into()),
+            domain: None,
+            api_version: "v22.0".into(),
+            api_key_file: None,
+            username: None,
+        },
         column: None,
         dry_run,
         report: Some(report.to_path_buf()),

@@ -107,7 +107,8 @@ struct Page {
 /// Lists the whole tenant and keeps the users `wanted` refers to.
 pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, progress: &ProgressBar) -> Result<Directory, String> {
     let count = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
-    let api_user_id = pacing.send(|| client.current_user_id()).await.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+    let api_user_id =
+        pacing.send(|| client.current_user_id()).await.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
     let total = usize::try_from(count).map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
     let pages = total.div_ceil(PAGE_SIZE);
     progress.set_length(total as u64);
@@ -122,7 +123,8 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
     let mut users: Vec<DirUser> = Vec::new();
     while let Some((number, attempted)) = fetched.next().await {
         let first = number * PAGE_SIZE;
-        let listed = attempted.result.map_err(|e| format!("USER/search at $$FIRST={first} failed after {} attempts: {e}", attempted.attempts))?;
+        let listed =
+            attempted.result.map_err(|e| format!("USER/search at $$FIRST={first} failed after {} attempts: {e}", attempted.attempts))?;
         let expected = PAGE_SIZE.min(total - first);
         if listed.len() != expected {
             return Err(format!(
@@ -134,7 +136,11 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
         for value in &listed {
             let user = parse_user(value)?;
             if page.last_id.as_ref().is_some_and(|last| *last >= user.id) {
-                return Err(format!("USER/search at $$FIRST={first} is not in ID order ({} then {}): the listing cannot be trusted; nothing was changed", page.last_id.unwrap_or_default(), user.id));
+                return Err(format!(
+                    "USER/search at $$FIRST={first} is not in ID order ({} then {}): the listing cannot be trusted; nothing was changed",
+                    page.last_id.unwrap_or_default(),
+                    user.id
+                ));
             }
             page.first_id.get_or_insert_with(|| user.id.clone());
             page.last_id = Some(user.id.clone());
@@ -150,7 +156,10 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
     done.sort_by_key(|p| p.number);
     for pair in done.windows(2) {
         if pair[0].last_id >= pair[1].first_id {
-            return Err(format!("USER/search pages overlap at $$FIRST={}: the listing cannot be trusted; nothing was changed", pair[1].number * PAGE_SIZE));
+            return Err(format!(
+                "USER/search pages overlap at $$FIRST={}: the listing cannot be trusted; nothing was changed",
+                pair[1].number * PAGE_SIZE
+            ));
         }
     }
     let recount = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
@@ -176,9 +185,21 @@ mod tests {
 
     #[test]
     fn wanted_keeps_users_by_id_username_or_email() {
-        let rows: Vec<InputRow> = ["Ada@X", &"B".repeat(32), "", "a b"].iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: 1, value: v.to_string() }).collect();
+        let rows: Vec<InputRow> = ["Ada@X", &"B".repeat(32), "", "a b"]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| InputRow { row: i + 1, line: 1, value: v.to_string() })
+            .collect();
         let wanted = Wanted::from_rows(&rows);
-        let user = |id: &str, username: &str, email: &str| DirUser { id: id.into(), name: String::new(), username: username.into(), email: email.into(), is_active: true, is_admin: false, license_type: String::new() };
+        let user = |id: &str, username: &str, email: &str| DirUser {
+            id: id.into(),
+            name: String::new(),
+            username: username.into(),
+            email: email.into(),
+            is_active: true,
+            is_admin: false,
+            license_type: String::new(),
+        };
         assert!(wanted.keeps(&user("1", "ada@x", "z")));
         assert!(wanted.keeps(&user("1", "z", "ADA@x")));
         assert!(wanted.keeps(&user(&"b".repeat(32), "z", "z")));

@@ -90,7 +90,13 @@ async fn deactivate_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBo
         return outcome_of(&planned, OutcomeKind::Skipped, None, 0, "not attempted: the run was interrupted".into());
     }
     if key_refused.load(Ordering::SeqCst) {
-        return outcome_of(&planned, OutcomeKind::Skipped, None, 0, "not attempted: Workfront refused the credentials earlier in this run".into());
+        return outcome_of(
+            &planned,
+            OutcomeKind::Skipped,
+            None,
+            0,
+            "not attempted: Workfront refused the credentials earlier in this run".into(),
+        );
     }
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
     let attempted = pacing.send(|| client.deactivate_user(&id)).await;
@@ -120,7 +126,14 @@ async fn deactivate_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBo
 
 /// Records every planned row: settled ones at once, then the deactivations as they finish.
 /// Returns true if `interrupt` fired.
-pub async fn run_jobs(client: &Client, plan: Vec<PlannedRow>, pacing: &Pacing, dry_run: bool, collector: &mut Collector, interrupt: impl Future<Output = ()>) -> bool {
+pub async fn run_jobs(
+    client: &Client,
+    plan: Vec<PlannedRow>,
+    pacing: &Pacing,
+    dry_run: bool,
+    collector: &mut Collector,
+    interrupt: impl Future<Output = ()>,
+) -> bool {
     let mut jobs = Vec::new();
     for planned in plan {
         match settled_outcome(&planned, dry_run) {
@@ -129,7 +142,8 @@ pub async fn run_jobs(client: &Client, plan: Vec<PlannedRow>, pacing: &Pacing, d
         }
     }
     let key_refused = AtomicBool::new(false);
-    let mut outcomes = stream::iter(jobs).map(|planned| deactivate_one(client, pacing, &key_refused, planned)).buffer_unordered(pacing.concurrency);
+    let mut outcomes =
+        stream::iter(jobs).map(|planned| deactivate_one(client, pacing, &key_refused, planned)).buffer_unordered(pacing.concurrency);
     tokio::pin!(interrupt);
     let mut interrupted = false;
     loop {

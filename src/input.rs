@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn malformed_files_name_the_line() {
-        assert_eq!(read("email,name\na@x,A\nb@x,B,extra\n", None).unwrap_err(), "leavers.csv: line 3: has 3 fields where the first line has 2");
+        assert_eq!(
+            read("email,name\na@x,A\nb@x,B,extra\n", None).unwrap_err(),
+            "leavers.csv: line 3: has 3 fields where the first line has 2"
+        );
         assert!(read("email\n", None).unwrap_err().contains("no data rows"));
         assert!(read("", None).unwrap_err().contains("no rows"));
         assert!(read("email\na@x\n", Some("login")).unwrap_err().contains("no column named \"login\""));

@@ -68,7 +68,9 @@ pub enum Decision {
     /// The value points at several users; the reason names them.
     Ambiguous(String),
     /// The same user as an earlier row.
-    Duplicate { first_row: usize },
+    Duplicate {
+        first_row: usize,
+    },
     /// The value cannot identify anyone; the reason says why.
     Invalid(String),
     /// Never to be deactivated; the reason says why.
@@ -161,7 +163,15 @@ mod tests {
     use super::*;
 
     fn user(id: &str, username: &str, email: &str, active: bool) -> DirUser {
-        DirUser { id: id.repeat(32), name: username.into(), username: username.into(), email: email.into(), is_active: active, is_admin: false, license_type: "F".into() }
+        DirUser {
+            id: id.repeat(32),
+            name: username.into(),
+            username: username.into(),
+            email: email.into(),
+            is_active: active,
+            is_admin: false,
+            license_type: "F".into(),
+        }
     }
 
     fn dir() -> Directory {
@@ -183,7 +193,8 @@ mod tests {
     }
 
     fn decide(values: &[&str]) -> Vec<(Decision, Option<MatchedBy>)> {
-        let rows: Vec<InputRow> = values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect();
+        let rows: Vec<InputRow> =
+            values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect();
         build_plan(&rows, &dir()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
     }
 

@@ -164,7 +164,21 @@ fn headerless<W: Write>(inner: W) -> csv::Writer<W> {
 }
 
 fn write_header<W: Write>(writer: &mut csv::Writer<W>) -> csv::Result<()> {
-    writer.write_record(["row", "input", "matched_by", "user_id", "name", "username", "email", "was_active", "outcome", "http_status", "attempts", "error", "finished_at"])
+    writer.write_record([
+        "row",
+        "input",
+        "matched_by",
+        "user_id",
+        "name",
+        "username",
+        "email",
+        "was_active",
+        "outcome",
+        "http_status",
+        "attempts",
+        "error",
+        "finished_at",
+    ])
 }
 
 /// Counts per outcome.
@@ -210,7 +224,17 @@ mod tests {
     use super::*;
 
     fn outcome(row: usize, kind: OutcomeKind, input: &str) -> Outcome {
-        Outcome { row, input: input.into(), matched_by: None, user: None, kind, http_status: None, attempts: 0, error: String::new(), finished_at: "t".into() }
+        Outcome {
+            row,
+            input: input.into(),
+            matched_by: None,
+            user: None,
+            kind,
+            http_status: None,
+            attempts: 0,
+            error: String::new(),
+            finished_at: "t".into(),
+        }
     }
 
     #[test]
@@ -246,7 +270,14 @@ mod tests {
         }
         assert_eq!(c.exit(false), Exit::Success);
         assert_eq!(c.exit(true), Exit::Interrupted);
-        for k in [OutcomeKind::NotFound, OutcomeKind::Ambiguous, OutcomeKind::Invalid, OutcomeKind::Protected, OutcomeKind::Failed, OutcomeKind::Skipped] {
+        for k in [
+            OutcomeKind::NotFound,
+            OutcomeKind::Ambiguous,
+            OutcomeKind::Invalid,
+            OutcomeKind::Protected,
+            OutcomeKind::Failed,
+            OutcomeKind::Skipped,
+        ] {
             let mut c = c.clone();
             c.add(k);
             assert_eq!(c.exit(false), Exit::NeedsAttention, "{k:?}");

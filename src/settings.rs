@@ -91,18 +91,26 @@ pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
         (None, Some(domain)) => {
             let domain = domain.trim();
             if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err(format!("--domain must be the first part of <domain>.my.workfront.com, not {domain:?} (use --base-url for other hosts)"));
+                return Err(format!(
+                    "--domain must be the first part of <domain>.my.workfront.com, not {domain:?} (use --base-url for other hosts)"
+                ));
             }
             format!("https://{domain}.my.workfront.com")
         }
-        (None, None) => return Err("say which tenant: --base-url URL or --domain NAME (or env WORKFRONT_BASE_URL / WORKFRONT_DOMAIN)".into()),
+        (None, None) => {
+            return Err("say which tenant: --base-url URL or --domain NAME (or env WORKFRONT_BASE_URL / WORKFRONT_DOMAIN)".into());
+        }
     };
     let url = Url::parse(&base).map_err(|e| format!("--base-url {base:?} is not a URL: {e}"))?;
     let host = url.host_str().ok_or_else(|| format!("--base-url {base:?} has no host"))?.to_string();
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&host) => {}
-        "http" => return Err(format!("refusing plain http to {host}: the API key would cross the network unencrypted; use https (http is allowed only to loopback)")),
+        "http" => {
+            return Err(format!(
+                "refusing plain http to {host}: the API key would cross the network unencrypted; use https (http is allowed only to loopback)"
+            ));
+        }
         other => return Err(format!("--base-url must be https://, not {other}://")),
     }
     if url.path().contains("/attask") || url.query().is_some() {

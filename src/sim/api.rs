@@ -96,7 +96,9 @@ impl ApiRequest {
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let mut form = Vec::new();
         let mut json_body = None;
-        if content_type.starts_with("application/json") || (content_type.is_empty() && body.first().is_some_and(|b| matches!(b, b'{' | b'['))) {
+        if content_type.starts_with("application/json")
+            || (content_type.is_empty() && body.first().is_some_and(|b| matches!(b, b'{' | b'[')))
+        {
             json_body = Some(serde_json::from_slice(body).map_err(|e| format!("JSON parsing error: {e}")));
         } else if content_type.starts_with("application/x-www-form-urlencoded") && *method == Method::POST {
             form = serde_urlencoded::from_bytes(body).unwrap_or_default();
@@ -156,7 +158,8 @@ fn is_version(segment: &str) -> bool {
 /// The `{"error": ...}` envelope in the shape the official Node client's fixtures show.
 pub fn error(status: StatusCode, class: &str, message: &str) -> Reply {
     let class = if class.contains('.') { class.to_string() } else { format!("com.attask.common.{class}") };
-    let body = json!({"error": {"class": class, "message": message, "title": null, "msgKey": "exception.attask", "attributes": [""], "code": 0}});
+    let body =
+        json!({"error": {"class": class, "message": message, "title": null, "msgKey": "exception.attask", "attributes": [""], "code": 0}});
     (status, body)
 }
 
@@ -280,7 +283,9 @@ fn get(state: &SimState, req: &ApiRequest) -> Reply {
             None => not_found(id),
         },
         // `GET user?id=A,B` returns the users that exist, as an array.
-        (None, Some(ids)) => ok(Value::Array(ids.split(',').filter_map(|id| lookup(id.trim())).map(|u| render_user(u, &fields, all)).collect())),
+        (None, Some(ids)) => {
+            ok(Value::Array(ids.split(',').filter_map(|id| lookup(id.trim())).map(|u| render_user(u, &fields, all)).collect()))
+        }
         (None, None) => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", "GET USER needs an ID or id="),
     }
 }

@@ -122,7 +122,8 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
         }
     }
     let users = tenant.users.len();
-    let credentials = Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone() };
+    let credentials =
+        Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone() };
     let faults = Faults {
         max_in_flight: args.max_in_flight,
         latency: std::time::Duration::from_millis(args.latency_ms),
@@ -144,7 +145,11 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     println!("API key:    {}", sim.api_key());
     println!("API user:   {} (password via --password)", sim.api_username());
     println!("stats:      {}/__sim/stats", sim.base_url);
-    println!("try:        WORKFRONT_API_KEY={} wf-offboard deactivate samples/offboarding.csv --base-url {} --dry-run", sim.api_key(), sim.base_url);
+    println!(
+        "try:        WORKFRONT_API_KEY={} wf-offboard deactivate samples/offboarding.csv --base-url {} --dry-run",
+        sim.api_key(),
+        sim.base_url
+    );
     let _ = tokio::signal::ctrl_c().await;
     sim.stop().await;
     Exit::Success

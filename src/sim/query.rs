@@ -134,8 +134,19 @@ pub struct BadQuery(pub String);
 fn is_reserved(key: &str) -> bool {
     matches!(
         key,
-        "fields" | "$$FIRST" | "$$LIMIT" | "method" | "apiKey" | "sessionID" | "username"
-            | "password" | "updates" | "action" | "filters" | "atomic" | "id"
+        "fields"
+            | "$$FIRST"
+            | "$$LIMIT"
+            | "method"
+            | "apiKey"
+            | "sessionID"
+            | "username"
+            | "password"
+            | "updates"
+            | "action"
+            | "filters"
+            | "atomic"
+            | "id"
     ) || key.ends_with("_Sort")
         || key.ends_with("_Mod")
         || key.ends_with("_Range")
@@ -223,11 +234,7 @@ impl Query {
 
     /// How many users match (for `count`).
     pub fn count(&self, tenant: &Tenant) -> usize {
-        if self.filters.is_empty() {
-            tenant.users.len()
-        } else {
-            tenant.users.iter().filter(|u| self.matches(u)).count()
-        }
+        if self.filters.is_empty() { tenant.users.len() } else { tenant.users.iter().filter(|u| self.matches(u)).count() }
     }
 
     /// The requested page, in the requested order; `rotation` makes unsorted order unstable.
@@ -271,7 +278,8 @@ impl Query {
 pub fn render_user(user: &User, fields: &[Field], all: bool) -> Value {
     let mut map = Map::new();
     let defaults = [Field::Id, Field::Name, Field::ObjCode];
-    let chosen: Vec<Field> = if all { ALL_FIELDS.iter().map(|(_, f)| *f).collect() } else { defaults.iter().chain(fields).copied().collect() };
+    let chosen: Vec<Field> =
+        if all { ALL_FIELDS.iter().map(|(_, f)| *f).collect() } else { defaults.iter().chain(fields).copied().collect() };
     for field in chosen {
         let value = match field.value(user) {
             FieldValue::Null => Value::Null,

@@ -64,19 +64,16 @@ pub enum TenantError {
 
 const DOMAIN: &str = "acme.example";
 const FIRST: &[&str] = &[
-    "Ada", "Alan", "Amara", "Anders", "Aiko", "Beatriz", "Bilal", "Camille", "Carlos", "Chen",
-    "Chiara", "Dmitri", "Elena", "Emeka", "Farah", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan",
-    "Jamal", "Jana", "Jonas", "Keiko", "Kofi", "Lars", "Leila", "Lucia", "Marco", "Maria", "Mei",
-    "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa",
-    "Sami", "Sofia", "Tariq", "Thea", "Tomas", "Uma", "Viktor", "Wei", "Yara", "Yusuf", "Zoe",
+    "Ada", "Alan", "Amara", "Anders", "Aiko", "Beatriz", "Bilal", "Camille", "Carlos", "Chen", "Chiara", "Dmitri", "Elena", "Emeka",
+    "Farah", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jamal", "Jana", "Jonas", "Keiko", "Kofi", "Lars", "Leila", "Lucia",
+    "Marco", "Maria", "Mei", "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa", "Sami", "Sofia",
+    "Tariq", "Thea", "Tomas", "Uma", "Viktor", "Wei", "Yara", "Yusuf", "Zoe",
 ];
 const LAST: &[&str] = &[
-    "Abbott", "Akhtar", "Alvarez", "Andersen", "Baker", "Bauer", "Brown", "Castillo", "Chen",
-    "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Gonzalez", "Haddad", "Hansen", "Ito",
-    "Jansen", "Kaur", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez", "Martin", "Meyer",
-    "Moreau", "Muller", "Nakamura", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Quinn",
-    "Rossi", "Santos", "Schmidt", "Silva", "Singh", "Sato", "Smith", "Tanaka", "Toure", "Wagner",
-    "Walker", "Wang", "Weber", "Wilson", "Yilmaz", "Zhang",
+    "Abbott", "Akhtar", "Alvarez", "Andersen", "Baker", "Bauer", "Brown", "Castillo", "Chen", "Costa", "Dubois", "Eriksson", "Fischer",
+    "Garcia", "Gonzalez", "Haddad", "Hansen", "Ito", "Jansen", "Kaur", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez", "Martin",
+    "Meyer", "Moreau", "Muller", "Nakamura", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Quinn", "Rossi", "Santos", "Schmidt",
+    "Silva", "Singh", "Sato", "Smith", "Tanaka", "Toure", "Wagner", "Walker", "Wang", "Weber", "Wilson", "Yilmaz", "Zhang",
 ];
 
 impl Tenant {
@@ -93,11 +90,7 @@ impl Tenant {
         let mut taken: HashMap<String, u32> = HashMap::new();
         let mut users = Vec::with_capacity(n);
         for i in 0..n {
-            let (first, last) = if i == 1 {
-                ("Workfront", "Integration")
-            } else {
-                (*rng.pick(FIRST), *rng.pick(LAST))
-            };
+            let (first, last) = if i == 1 { ("Workfront", "Integration") } else { (*rng.pick(FIRST), *rng.pick(LAST)) };
             let base = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
             let seen = taken.entry(base.clone()).or_insert(0);
             *seen += 1;
@@ -149,11 +142,7 @@ impl Tenant {
     }
 
     /// Sorts by ID and checks the invariants every tenant must hold.
-    fn from_users(
-        mut users: Vec<User>,
-        admin_email_user: Option<u128>,
-        api_user: u128,
-    ) -> Result<Tenant, String> {
+    fn from_users(mut users: Vec<User>, admin_email_user: Option<u128>, api_user: u128) -> Result<Tenant, String> {
         users.sort_unstable_by_key(|u| u.id);
         if let Some(pair) = users.windows(2).find(|w| w[0].id == w[1].id) {
             return Err(format!("duplicate user ID {}", pair[0].id_hex()));
@@ -225,9 +214,7 @@ impl Tenant {
 
 /// Parses a Workfront GUID (32 hex characters, any case).
 pub fn parse_id(text: &str) -> Option<u128> {
-    (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| u128::from_str_radix(text, 16).ok())
-        .flatten()
+    (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u128::from_str_radix(text, 16).ok()).flatten()
 }
 
 fn capitalise(local: &str, first: &str, last: &str) -> String {

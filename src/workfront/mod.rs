@@ -116,7 +116,12 @@ impl Client {
 
     /// Sends one request and unwraps the `{"data": …}` envelope.
     async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], form: Option<&[(&str, &str)]>) -> Result<Value, ApiError> {
-        let url = self.root.join(path).map_err(|e| ApiError { status: None, class: None, message: format!("bad path {path}: {e}"), retry_after: None })?;
+        let url = self.root.join(path).map_err(|e| ApiError {
+            status: None,
+            class: None,
+            message: format!("bad path {path}: {e}"),
+            retry_after: None,
+        })?;
         let mut request = self.http.request(method, url).query(query);
         match &self.auth {
             Some(Auth::ApiKey(key)) => request = request.header("apiKey", key.expose()),
@@ -178,7 +183,12 @@ impl Client {
     /// `GET user/count`: how many users (active and inactive) the tenant has.
     pub async fn count_users(&self) -> Result<u64, ApiError> {
         let data = self.call(Method::GET, "user/count", &[], None).await?;
-        data.get("count").and_then(Value::as_u64).ok_or_else(|| ApiError { status: Some(200), class: None, message: "count answer had no count".into(), retry_after: None })
+        data.get("count").and_then(Value::as_u64).ok_or_else(|| ApiError {
+            status: Some(200),
+            class: None,
+            message: "count answer had no count".into(),
+            retry_after: None,
+        })
     }
 
     /// One page of `GET user/search`, sorted by ID so pages tile the directory exactly.
@@ -194,11 +204,12 @@ impl Client {
     /// The ID of the user the key belongs to (`ID=$$USER.ID`).
     pub async fn current_user_id(&self) -> Result<String, ApiError> {
         let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", "ID")], None).await?;
-        data.get(0)
-            .and_then(|u| u.get("ID"))
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .ok_or_else(|| ApiError { status: Some(200), class: None, message: "could not tell which user the key belongs to".into(), retry_after: None })
+        data.get(0).and_then(|u| u.get("ID")).and_then(Value::as_str).map(str::to_ascii_lowercase).ok_or_else(|| ApiError {
+            status: Some(200),
+            class: None,
+            message: "could not tell which user the key belongs to".into(),
+            retry_after: None,
+        })
     }
 
     /// `PUT user/<ID>?updates={"isActive":"false"}`; returns the user as Workfront now has it.
@@ -222,7 +233,12 @@ mod tests {
 
     #[test]
     fn errors_name_status_class_and_message() {
-        let e = ApiError { status: Some(404), class: Some("com.attask.common.NotFoundException".into()), message: "gone".into(), retry_after: None };
+        let e = ApiError {
+            status: Some(404),
+            class: Some("com.attask.common.NotFoundException".into()),
+            message: "gone".into(),
+            retry_after: None,
+        };
         assert_eq!(e.to_string(), "HTTP 404 NotFoundException: gone");
     }
 }

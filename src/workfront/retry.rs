@@ -48,7 +48,12 @@ pub struct Attempted<T> {
 }
 
 /// Runs `op` under `limiter`, retrying transient failures as `policy` allows.
-pub async fn with_retry<T, F, Fut>(policy: &RetryPolicy, limiter: &DefaultDirectRateLimiter, cancelled: &AtomicBool, mut op: F) -> Attempted<T>
+pub async fn with_retry<T, F, Fut>(
+    policy: &RetryPolicy,
+    limiter: &DefaultDirectRateLimiter,
+    cancelled: &AtomicBool,
+    mut op: F,
+) -> Attempted<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,

@@ -1,0 +1,5 @@
+//! wf-offboard's integration tests: one binary, run against the in-process simulator.
+
+mod deactivate;
+mod sim;
+mod util;

@@ -1,0 +1,104 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use wf_offboard::sim::{self, Credentials, Faults, SimHandle, Tenant};
+
+/// A simulator on 127.0.0.1:0 with a generated tenant.
+pub async fn start_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
+    let tenant = Tenant::generate(users, seed).expect("tenant");
+    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into() };
+    sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("simulator starts")
+}
+
+/// Faults with only a seed: no latency, no errors, Workfront's cap of 10.
+pub fn calm() -> Faults {
+    Faults::default()
+}
+
+/// `<base>/attask/api/v22.0/<path>`.
+pub fn api(sim: &SimHandle, path: &str) -> String {
+    format!("{}/attask/api/v22.0/{path}", sim.base_url)
+}
+
+/// A plain HTTP client for poking the simulator directly.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+}
+
+/// GET with the API key header; returns status and JSON.
+pub async fn get_json(sim: &SimHandle, path: &str) -> (u16, serde_json::Value) {
+    let response = http().get(api(sim, path)).header("apiKey", sim.api_key()).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+/// Every user of the tenant as the simulator holds them, by ID.
+pub fn users(sim: &SimHandle) -> Vec<wf_offboard::sim::User> {
+    sim.state.tenant().users.clone()
+}
+
+/// Is this user (by lower-case hex ID) active in the simulator?
+pub fn is_active(sim: &SimHandle, id: &str) -> bool {
+    let tenant = sim.state.tenant();
+    tenant.users.iter().find(|u| u.id_hex() == id).map(|u| u.is_active).expect("user exists")
+}
+
+/// Writes a file in `dir`.
+pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write");
+    path
+}
+
+/// Runs the wf-offboard binary with `args` and extra environment, off the async workers.
+pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+            .args(&args)
+            .env_remove("WORKFRONT_API_KEY")
+            .env_remove("WORKFRONT_BASE_URL")
+            .env_remove("WORKFRONT_DOMAIN")
+            .env_remove("WORKFRONT_PASSWORD")
+            .envs(env)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("join")
+}
+
+/// `deactivate INPUT --base-url … --report …` plus `extra`, with the simulator's key in env.
+pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec![
+        "deactivate".into(),
+        input.display().to_string(),
+        "--base-url".into(),
+        sim.base_url.clone(),
+        "--report".into(),
+        report.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
+}
+
+/// The report as a list of column → value maps.
+pub fn read_report(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("report exists");
+    reader.deserialize().map(|r| r.expect("report row")).collect()
+}
+
+/// The report's outcome column, in row order.
+pub fn outcomes(path: &Path) -> Vec<String> {
+    read_report(path).into_iter().map(|r| r["outcome"].clone()).collect()
+}
+
+/// Everything the process printed.
+pub fn printed(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
