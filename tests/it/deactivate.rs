@@ -254,3 +254,39 @@ async fn formulas_are_neutralised_and_clean_runs_exit_0() {
     assert_eq!(got["2"], "duplicate");
     assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("report: {}", report.display())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
+    let faults = Faults { max_in_flight: 10, latency: Duration::from_millis(250), ..Faults::default() };
+    let sim = start_sim(500, 9, faults).await;
+    let targets: Vec<String> = users(&sim).iter().filter(|u| u.is_active && !u.is_admin).take(40).map(|u| u.id_hex()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "slow.csv", &format!("id\n{}\n", targets.join("\n")));
+    let report = dir.path().join("r.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+        .args(["deactivate", &input.display().to_string(), "--base-url", &sim.base_url, "--report", &report.display().to_string()])
+        .args(["--yes", "--concurrency", "2"])
+        .env("WORKFRONT_API_KEY", sim.api_key())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some deactivations have landed, then interrupt.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sim.stats().writes_per_user.len() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    let killed =
+        tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap()).await.unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert_eq!(status.code(), Some(130));
+    let got = outcomes(&report);
+    assert_eq!(got.len(), 40, "every row is accounted for");
+    let done = got.iter().filter(|o| *o == "deactivated").count();
+    let skipped = got.iter().filter(|o| *o == "skipped").count();
+    assert_eq!(done + skipped, 40, "{got:?}");
+    assert!(done >= 3 && skipped > 0, "{done} done, {skipped} skipped");
+    assert_eq!(done, sim.stats().writes_per_user.len(), "the report matches what the server stored");
+}
