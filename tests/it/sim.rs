@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wf_offboard::sim::Faults;
 
-use crate::util::{api, calm, get_json, http, start_sim, users};
+use crate::util::{api, calm, get_json, http, put_inactive, start_sim, users};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sorted_paging_tiles_the_directory_and_unsorted_paging_does_not() {
@@ -150,32 +150,16 @@ async fn updates_in_every_documented_form_and_the_put_form_body_trap() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_email_user_cannot_be_deactivated_and_a_deactivated_api_user_is_locked_out() {
     let sim = start_sim(40, 9, calm()).await;
-    let (_, tenant) = {
-        let body: Value = http().get(format!("{}/__sim/tenant", sim.base_url)).send().await.unwrap().json().await.unwrap();
-        (0, body)
-    };
+    let tenant: Value = http().get(format!("{}/__sim/tenant", sim.base_url)).send().await.unwrap().json().await.unwrap();
     let admin_email = tenant["admin_email_user"].as_str().unwrap().to_string();
-    let client = http();
-    let response = client
-        .put(api(&sim, &format!("user/{admin_email}")))
-        .header("apiKey", sim.api_key())
-        .query(&[("updates", r#"{"isActive":false}"#)])
-        .send()
-        .await
-        .unwrap();
+    let response = put_inactive(&sim, &admin_email).await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("Admin Email user"));
     assert!(crate::util::is_active(&sim, &admin_email));
 
     let api_user = tenant["api_user"].as_str().unwrap();
-    let response = client
-        .put(api(&sim, &format!("user/{api_user}")))
-        .header("apiKey", sim.api_key())
-        .query(&[("updates", r#"{"isActive":false}"#)])
-        .send()
-        .await
-        .unwrap();
+    let response = put_inactive(&sim, api_user).await;
     assert_eq!(response.status(), 200);
     let (status, _) = get_json(&sim, "user/count").await;
     assert_eq!(status, 401, "a key whose user is inactive no longer works");
@@ -261,13 +245,7 @@ async fn control_endpoint_reports_what_the_server_saw() {
     let sim = start_sim(30, 12, calm()).await;
     let id = users(&sim).iter().find(|u| u.is_active && !u.is_admin).unwrap().id_hex();
     get_json(&sim, "user/count").await;
-    http()
-        .put(api(&sim, &format!("user/{id}")))
-        .header("apiKey", sim.api_key())
-        .query(&[("updates", r#"{"isActive":false}"#)])
-        .send()
-        .await
-        .unwrap();
+    put_inactive(&sim, &id).await;
     let stats: Value = http().get(format!("{}/__sim/stats", sim.base_url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(stats["requests"], 2);
     assert_eq!(stats["by_kind"]["count"], 1);

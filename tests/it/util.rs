@@ -102,3 +102,14 @@ pub fn outcomes(path: &Path) -> Vec<String> {
 pub fn printed(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
+
+/// `PUT user/<id>?updates={"isActive":false}` with the key, as the documented recipe does.
+pub async fn put_inactive(sim: &SimHandle, id: &str) -> reqwest::Response {
+    http()
+        .put(api(sim, &format!("user/{id}")))
+        .header("apiKey", sim.api_key())
+        .query(&[("updates", r#"{"isActive":false}"#)])
+        .send()
+        .await
+        .expect("request")
+}
