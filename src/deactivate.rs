@@ -47,7 +47,12 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let wanted = Wanted::from_rows(&input.rows);
     let directory = tokio::select! {
         listed = fetch_directory(&client, &wanted, &pacing, &listing) => listed.map_err(fatal)?,
-        () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; nothing was changed".into())),
+        () = &mut interrupt => {
+            listing.finish_and_clear();
+            eprintln!("interrupted while listing users; nothing was changed");
+            let counts = skip_all(&input.rows, &settings.report).map_err(fatal)?;
+            return Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0 });
+        }
     };
     listing.finish_and_clear();
     let plan = build_plan(&input.rows, &directory);
@@ -74,6 +79,31 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let (counts, _) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
     let exit = counts.exit(interrupted);
     Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total })
+}
+
+/// Writes a report in which every row is `skipped`, for a run stopped before its plan existed.
+fn skip_all(rows: &[crate::input::InputRow], path: &std::path::Path) -> Result<Counts, String> {
+    let mut report = ReportWriter::create(path)?;
+    let mut counts = Counts::default();
+    for row in rows {
+        let error = "not attempted: the run was interrupted while listing users".to_string();
+        let finished_at = crate::clock::now_rfc3339();
+        let outcome = crate::report::Outcome {
+            row: row.row,
+            input: row.value.clone(),
+            matched_by: None,
+            user: None,
+            kind: OutcomeKind::Skipped,
+            http_status: None,
+            attempts: 0,
+            error,
+            finished_at,
+        };
+        counts.add(outcome.kind);
+        report.write(outcome)?;
+    }
+    report.finish()?;
+    Ok(counts)
 }
 
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since

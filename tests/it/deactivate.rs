@@ -290,3 +290,29 @@ async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
     assert!(done >= 3 && skipped > 0, "{done} done, {skipped} skipped");
     assert_eq!(done, sim.stats().writes_per_user.len(), "the report matches what the server stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_while_listing_writes_every_row_as_skipped() {
+    let faults = Faults { latency: Duration::from_secs(3), ..Faults::default() };
+    let sim = start_sim(100, 10, faults).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "l.csv", "email\na@x.example\nb@x.example\n");
+    let report = dir.path().join("r.csv");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+        .args(["deactivate", &input.display().to_string(), "--base-url", &sim.base_url, "--report", &report.display().to_string(), "--yes"])
+        .env("WORKFRONT_API_KEY", sim.api_key())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sim.stats().requests == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().to_string();
+    tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap()).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(outcomes(&report), ["skipped", "skipped"]);
+    assert_eq!(sim.stats().mutating_requests, 0);
+}
