@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use wf_offboard::sim::Faults;
 
-use crate::util::{calm, cli, deactivate, is_active, outcomes, printed, read_report, start_sim, users, write};
+use crate::util::{
+    calm, cli, deactivate, deactivate_args, is_active, outcomes, printed, read_report, send_sigint, spawn_deactivate, start_sim, users,
+    write,
+};
 
 const SAMPLE: &str = include_str!("../../samples/offboarding.csv");
 
@@ -153,19 +156,9 @@ async fn the_key_and_password_never_appear_in_urls_output_or_report() {
     assert!(!everything.contains(sim.api_key()));
 
     let password = "pw-for-tests";
+    let username = sim.api_username();
     let base = |dry: bool, report: &std::path::Path| {
-        let mut args = vec![
-            "deactivate".into(),
-            input.display().to_string(),
-            "--base-url".into(),
-            sim.base_url.clone(),
-            "--report".into(),
-            report.display().to_string(),
-            "--username".into(),
-            sim.api_username(),
-        ];
-        args.push(if dry { "--dry-run".into() } else { "--yes".into() });
-        args
+        deactivate_args(&sim, &input, report, &["--username", &username, if dry { "--dry-run" } else { "--yes" }])
     };
     let dry_report = dir.path().join("dry-user.csv");
     let output = cli(base(true, &dry_report), vec![("WORKFRONT_PASSWORD", password.into())]).await;
@@ -263,23 +256,13 @@ async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "slow.csv", &format!("id\n{}\n", targets.join("\n")));
     let report = dir.path().join("r.csv");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
-        .args(["deactivate", &input.display().to_string(), "--base-url", &sim.base_url, "--report", &report.display().to_string()])
-        .args(["--yes", "--concurrency", "2"])
-        .env("WORKFRONT_API_KEY", sim.api_key())
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_deactivate(&sim, &input, &report, &["--yes", "--concurrency", "2"]);
     // Wait until some deactivations have landed, then interrupt.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while sim.stats().writes_per_user.len() < 3 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let pid = child.id().to_string();
-    let killed =
-        tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap()).await.unwrap();
-    assert!(killed.success());
+    send_sigint(&child).await;
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     assert_eq!(status.code(), Some(130));
     let got = outcomes(&report);
@@ -298,19 +281,12 @@ async fn sigint_while_listing_writes_every_row_as_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "l.csv", "email\na@x.example\nb@x.example\n");
     let report = dir.path().join("r.csv");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
-        .args(["deactivate", &input.display().to_string(), "--base-url", &sim.base_url, "--report", &report.display().to_string(), "--yes"])
-        .env("WORKFRONT_API_KEY", sim.api_key())
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = spawn_deactivate(&sim, &input, &report, &["--yes"]);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while sim.stats().requests == 0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let pid = child.id().to_string();
-    tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap()).await.unwrap();
+    send_sigint(&child).await;
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert_eq!(output.status.code(), Some(130));
     assert_eq!(outcomes(&report), ["skipped", "skipped"]);

@@ -73,8 +73,8 @@ pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output 
     .expect("join")
 }
 
-/// `deactivate INPUT --base-url … --report …` plus `extra`, with the simulator's key in env.
-pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Output {
+/// The arguments `deactivate INPUT --base-url … --report …` plus `extra`.
+pub fn deactivate_args(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "deactivate".into(),
         input.display().to_string(),
@@ -84,7 +84,34 @@ pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&
         report.display().to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
+    args
+}
+
+/// Runs `deactivate` to completion with the simulator's key in env.
+pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Output {
+    cli(deactivate_args(sim, input, report, extra), vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
+}
+
+/// Starts `deactivate` in the background (key in env, no stdin, stderr discarded), for tests
+/// that signal it mid-run.
+pub fn spawn_deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+        .args(deactivate_args(sim, input, report, extra))
+        .env_remove("WORKFRONT_PASSWORD")
+        .env("WORKFRONT_API_KEY", sim.api_key())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to a child process.
+pub async fn send_sigint(child: &std::process::Child) {
+    let pid = child.id().to_string();
+    let status = tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill runs"))
+        .await
+        .expect("join");
+    assert!(status.success(), "kill -INT failed");
 }
 
 /// The report as a list of column → value maps.
