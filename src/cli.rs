@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Deactivate the users listed in a CSV file (use --dry-run first).
     Deactivate(DeactivateArgs),
+    /// Undo a run: reactivate the users an earlier report shows as deactivated.
+    Reactivate(ReactivateArgs),
     /// Run a local Workfront simulator to rehearse against.
     Sim(SimArgs),
     /// Rehearse an offboarding end to end against a built-in simulator.
@@ -49,6 +51,35 @@ pub struct ConnectionArgs {
     pub username: Option<String>,
 }
 
+/// How a run that changes users is paced, confirmed and reported (shared by `deactivate` and
+/// `reactivate`).
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Plan and report only: send no request that changes anything.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where to write the results CSV (default: wf-offboard-<kind>-<time>.csv here).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
+    #[arg(long, default_value_t = 10)]
+    pub concurrency: usize,
+
+    /// Requests per second at most.
+    #[arg(long, default_value_t = 300)]
+    pub rate: u32,
+
+    /// Do not ask for confirmation before changing anyone.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
 /// `wf-offboard deactivate`.
 #[derive(Debug, Clone, Args)]
 pub struct DeactivateArgs {
@@ -62,29 +93,39 @@ pub struct DeactivateArgs {
     #[arg(long)]
     pub column: Option<String>,
 
-    /// Plan and report only: send no request that changes anything.
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Refuse the whole run (exit 3, nothing written) if it would deactivate more than N users,
+    /// or more than P% of the tenant's active users (e.g. 5%). Default: 100.
+    #[arg(long, value_name = "N|P%")]
+    pub max_deactivations: Option<String>,
+
+    /// Allow deactivating System Administrators (protected by default).
     #[arg(long)]
-    pub dry_run: bool,
+    pub allow_admins: bool,
 
-    /// Where to write the results CSV (default: wf-offboard-report-<time>.csv here).
-    #[arg(long)]
-    pub report: Option<PathBuf>,
+    /// Never deactivate the users in this file (usernames, emails or IDs, like the input).
+    #[arg(long, value_name = "FILE")]
+    pub protect: Option<PathBuf>,
 
-    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
-    #[arg(long, default_value_t = 10)]
-    pub concurrency: usize,
+    /// Carry over the rows an earlier report of this input shows as finished; redo the rest.
+    #[arg(long, value_name = "REPORT")]
+    pub resume: Option<PathBuf>,
+}
 
-    /// Requests per second at most.
-    #[arg(long, default_value_t = 300)]
-    pub rate: u32,
+/// `wf-offboard reactivate`.
+#[derive(Debug, Clone, Args)]
+pub struct ReactivateArgs {
+    /// A report written by `deactivate`: its `deactivated` rows are reactivated.
+    #[arg(value_name = "REPORT")]
+    pub from_report: PathBuf,
 
-    /// Do not ask for confirmation before deactivating.
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
-    /// No progress bar and no summary on stderr.
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `wf-offboard sim`.

@@ -8,9 +8,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs};
-use crate::deactivate::{self, RunSummary};
+use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, RunArgs};
+use crate::deactivate;
 use crate::exit::Exit;
+use crate::session::{self, Direction, RunSummary};
 use crate::settings::Settings;
 use crate::sim::{self, Credentials, Faults, Tenant};
 
@@ -56,7 +57,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         let settings = demo_settings(&server.base_url, server.api_key(), &input, &args.out.join(name), dry_run)?;
         let before = server.stats();
         let summary = deactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
-        deactivate::print_summary(&settings, &summary);
+        session::print_summary(&settings.run, Direction::Deactivate, &summary);
         let after = server.stats();
         eprintln!(
             "server saw {} requests ({} mutating, {} answered 5xx, {} dropped, {} refused 429, at most {} in flight)\n",
@@ -85,12 +86,11 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
             username: None,
         },
         column: None,
-        dry_run,
-        report: Some(report.to_path_buf()),
-        concurrency: 10,
-        rate: 300,
-        yes: true,
-        quiet: false,
+        run: RunArgs { dry_run, report: Some(report.to_path_buf()), concurrency: 10, rate: 300, yes: true, quiet: false },
+        max_deactivations: None,
+        allow_admins: false,
+        protect: None,
+        resume: None,
     };
     let key = key.to_string();
     Settings::from_args(&args, &move |name| (name == "WORKFRONT_API_KEY").then(|| key.clone()))
@@ -98,9 +98,11 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
 
 fn explain(runs: &[RunSummary], out: &Path) {
     eprintln!("The sample deliberately holds rows that need a person: a typo (not_found), a shared mailbox");
-    eprintln!("(ambiguous), a name instead of a login (invalid), the API user itself (protected) and the");
-    eprintln!("tenant's Admin Email user, which Workfront refuses to deactivate (failed). Every row is in");
-    eprintln!("the reports under {}/; a real run exits 1 when any row needs attention.", out.display());
+    eprintln!("(ambiguous), a name instead of a login (invalid), the API user itself and a System");
+    eprintln!("Administrator (protected; administrators need --allow-admins, and this one is the tenant's");
+    eprintln!("Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports");
+    eprintln!("under {}/; a run exits 1 when any row needs attention. Against a real tenant, a run is", out.display());
+    eprintln!("undone with `wf-offboard reactivate REPORT` (see the README's Safety section).");
     if let [dry, real] = runs {
         eprintln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());
     }

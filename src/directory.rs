@@ -56,13 +56,18 @@ impl Wanted {
     /// Collects every valid identifier in `rows`.
     pub fn from_rows(rows: &[InputRow]) -> Self {
         let mut wanted = Wanted::default();
+        wanted.add_rows(rows);
+        wanted
+    }
+
+    /// Adds every valid identifier in `rows` (a `--protect` list, say).
+    pub fn add_rows(&mut self, rows: &[InputRow]) {
         for identifier in rows.iter().filter_map(|r| classify(&r.value).ok()) {
             match identifier {
-                Identifier::Id(id) => wanted.ids.insert(id),
-                Identifier::Name(name) => wanted.names.insert(name),
+                Identifier::Id(id) => self.ids.insert(id),
+                Identifier::Name(name) => self.names.insert(name),
             };
         }
-        wanted
     }
 
     fn keeps(&self, user: &DirUser) -> bool {

@@ -1,4 +1,4 @@
-//! Decisions → outcomes: deactivations run concurrently under the shared pacing, and one
+//! Decisions → outcomes: writes (deactivations, or reactivations for an undo) run concurrently under the shared pacing, and one
 //! collector alone writes the report and drives the progress bar (after fd and oha).
 //!
 //! An interruption stops new work at once: jobs not yet started end `skipped`, jobs in flight
@@ -43,6 +43,18 @@ impl Collector {
         }
     }
 
+    /// The outcomes recorded so far.
+    pub fn outcomes(&self) -> &[Outcome] {
+        self.report.outcomes()
+    }
+
+    /// Changes a recorded row's outcome after the fact (the read-after-write check).
+    pub fn amend(&mut self, row: usize, kind: OutcomeKind, error: String) {
+        if let Some(before) = self.report.amend(row, kind, error) {
+            self.counts.moved(before, kind);
+        }
+    }
+
     /// Closes the progress bar and rewrites the report in input order.
     pub fn finish(self) -> Result<(Counts, Vec<Outcome>), String> {
         self.progress.finish_and_clear();
@@ -69,11 +81,13 @@ pub fn outcome_of(planned: &PlannedRow, kind: OutcomeKind, http_status: Option<u
     }
 }
 
-/// The outcome of a row that needs no request, or `None` for a row to deactivate.
+/// The outcome of a row that needs no request, or `None` for a row to write.
 pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
     let (kind, error) = match &planned.decision {
         Decision::Deactivate if dry_run => (OutcomeKind::WouldDeactivate, String::new()),
-        Decision::Deactivate => return None,
+        Decision::Reactivate if dry_run => (OutcomeKind::WouldReactivate, String::new()),
+        Decision::Deactivate | Decision::Reactivate => return None,
+        Decision::AlreadyActive => (OutcomeKind::AlreadyActive, String::new()),
         Decision::AlreadyInactive => (OutcomeKind::AlreadyInactive, String::new()),
         Decision::NotFound => (OutcomeKind::NotFound, "no user has this ID, username or email".to_string()),
         Decision::Ambiguous(why) => (OutcomeKind::Ambiguous, why.clone()),
@@ -84,8 +98,8 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
     Some(outcome_of(planned, kind, None, 0, error))
 }
 
-/// Deactivates one user and checks Workfront's answer.
-async fn deactivate_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow) -> Outcome {
+/// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
+async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow) -> Outcome {
     if pacing.is_cancelled() {
         return outcome_of(&planned, OutcomeKind::Skipped, None, 0, "not attempted: the run was interrupted".into());
     }
@@ -99,11 +113,17 @@ async fn deactivate_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBo
         );
     }
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
-    let attempted = pacing.send(|| client.deactivate_user(&id)).await;
+    let active = planned.decision == Decision::Reactivate;
+    let done = if active { OutcomeKind::Reactivated } else { OutcomeKind::Deactivated };
+    let attempted = pacing.send(|| client.set_active(&id, active)).await;
+    let answered = |user: &Value| match user.get("isActive") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    };
     match attempted.result {
-        Ok(user) if user.get("isActive") == Some(&Value::Bool(false)) || user.get("isActive").and_then(Value::as_str) == Some("false") => {
-            outcome_of(&planned, OutcomeKind::Deactivated, Some(200), attempted.attempts, String::new())
-        }
+        Ok(user) if answered(&user) == Some(active) => outcome_of(&planned, done, Some(200), attempted.attempts, String::new()),
         Ok(user) => {
             let seen = user.get("isActive").map_or("nothing".to_string(), Value::to_string);
             let why = format!("Workfront accepted the update but answered isActive={seen}");
@@ -143,7 +163,7 @@ pub async fn run_jobs(
     }
     let key_refused = AtomicBool::new(false);
     let mut outcomes =
-        stream::iter(jobs).map(|planned| deactivate_one(client, pacing, &key_refused, planned)).buffer_unordered(pacing.concurrency);
+        stream::iter(jobs).map(|planned| change_one(client, pacing, &key_refused, planned)).buffer_unordered(pacing.concurrency);
     tokio::pin!(interrupt);
     let mut interrupted = false;
     loop {

@@ -11,6 +11,8 @@ pub enum Exit {
     NeedsAttention,
     /// A fatal or usage error; nothing was written to Workfront.
     Fatal,
+    /// The blast-radius guard refused the plan (`--max-deactivations`); nothing was written.
+    GuardTripped,
     /// Stopped by Ctrl-C or SIGTERM.
     Interrupted,
 }
@@ -22,6 +24,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::NeedsAttention => 1,
             Exit::Fatal => 2,
+            Exit::GuardTripped => 3,
             Exit::Interrupted => 130,
         }
     }
@@ -39,7 +42,8 @@ mod tests {
 
     #[test]
     fn codes_are_the_documented_ones() {
-        let codes: Vec<u8> = [Exit::Success, Exit::NeedsAttention, Exit::Fatal, Exit::Interrupted].iter().map(|e| e.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 130]);
+        let codes: Vec<u8> =
+            [Exit::Success, Exit::NeedsAttention, Exit::Fatal, Exit::GuardTripped, Exit::Interrupted].iter().map(|e| e.code()).collect();
+        assert_eq!(codes, [0, 1, 2, 3, 130]);
     }
 }

@@ -4,9 +4,13 @@
 //! - [`cli`] what the user typed → [`settings`] validated settings (no I/O after this point);
 //! - [`input`] the CSV → rows with their row numbers;
 //! - [`directory`] the full `USER/search` listing, paged, cross-checked and matched;
-//! - [`plan`] pure: rows + directory → a decision per row;
+//! - [`plan`] pure: rows + directory → a decision per row; [`guard`] the blast-radius limit;
+//!   [`resume`] what an earlier report ([`prior`]) shows done;
 //! - [`execute`] async: decisions → outcomes, under concurrency and a rate limit, with retry;
+//!   [`verify`] reads the changed users back;
 //! - [`report`] outcomes → the results CSV and the closing summary;
+//! - [`deactivate`] and [`reactivate`] wire the stages, sharing [`session`]; [`lock`] keeps
+//!   one run per report;
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
 //! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
 
@@ -17,42 +21,59 @@ pub mod demo;
 pub mod directory;
 pub mod execute;
 pub mod exit;
+pub mod guard;
 pub mod input;
+pub mod lock;
 pub mod plan;
+pub mod prior;
+pub mod reactivate;
 pub mod report;
+pub mod resume;
 pub mod rng;
 pub mod secret;
+pub mod session;
 pub mod settings;
 pub mod sim;
+pub mod verify;
 pub mod workfront;
 
 use cli::{Cli, Command};
 use exit::Exit;
+use session::{Direction, RunSummary};
 
 /// Runs one command to completion and says how the process should exit.
 pub async fn run(cli: Cli) -> Exit {
+    let env = |name: &str| std::env::var(name).ok();
     match cli.command {
         Command::Sim(args) => sim::run_command(args).await,
-        Command::Deactivate(args) => {
-            let settings = match settings::Settings::from_args(&args, &|name| std::env::var(name).ok()) {
-                Ok(settings) => settings,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return Exit::Fatal;
-                }
-            };
-            match deactivate::run(&settings, interrupted()).await {
-                Ok(summary) => {
-                    deactivate::print_summary(&settings, &summary);
-                    summary.exit
-                }
-                Err((exit, message)) => {
-                    eprintln!("error: {message}");
-                    exit
-                }
-            }
-        }
+        Command::Deactivate(args) => match settings::Settings::from_args(&args, &env) {
+            Ok(settings) => finish(&settings.run, Direction::Deactivate, deactivate::run(&settings, interrupted()).await),
+            Err(message) => usage(&message),
+        },
+        Command::Reactivate(args) => match settings::ReactivateSettings::from_args(&args, &env) {
+            Ok(settings) => finish(&settings.run, Direction::Reactivate, reactivate::run(&settings, interrupted()).await),
+            Err(message) => usage(&message),
+        },
         Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+fn usage(message: &str) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Fatal
+}
+
+/// Prints a finished run's summary, or its error, and picks the exit code.
+fn finish(run: &settings::RunSettings, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
+    match result {
+        Ok(summary) => {
+            session::print_summary(run, direction, &summary);
+            summary.exit
+        }
+        Err((exit, message)) => {
+            eprintln!("error: {message}");
+            exit
+        }
     }
 }
 

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use crate::directory::{DirUser, Directory};
 use crate::input::InputRow;
+use crate::prior::PriorRow;
+use crate::report::{OutcomeKind, unneutralise};
 
 /// What an input value is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,11 @@ impl MatchedBy {
             MatchedBy::Email => "email",
         }
     }
+
+    /// The value a report's `matched_by` label names.
+    pub fn from_label(label: &str) -> Option<MatchedBy> {
+        [MatchedBy::Id, MatchedBy::Username, MatchedBy::Email].into_iter().find(|m| m.label() == label)
+    }
 }
 
 /// What to do with one row.
@@ -75,6 +82,26 @@ pub enum Decision {
     Invalid(String),
     /// Never to be deactivated; the reason says why.
     Protected(String),
+    /// Undo: inactive now and deactivated by the earlier run, so reactivate.
+    Reactivate,
+    /// Undo: someone already reactivated this user.
+    AlreadyActive,
+}
+
+impl Decision {
+    /// Does carrying out this decision send a write?
+    pub fn writes(&self) -> bool {
+        matches!(self, Decision::Deactivate | Decision::Reactivate)
+    }
+}
+
+/// Who must never be deactivated besides the API user, who always is protected.
+#[derive(Debug, Clone, Default)]
+pub struct Protection {
+    /// `--allow-admins`: System Administrators may be deactivated.
+    pub allow_admins: bool,
+    /// Users listed by `--protect FILE`: ID → the reason shown in the report.
+    pub listed: HashMap<String, String>,
 }
 
 /// One row with its match and decision.
@@ -105,10 +132,10 @@ impl<'d> Index<'d> {
         index
     }
 
-    /// The user a value identifies, how, or the decision that it identifies none or several.
-    fn find(&self, identifier: &Identifier) -> Result<(usize, MatchedBy), Decision> {
+    /// Every user a value could mean, and by which field the first matched.
+    fn candidates(&self, identifier: &Identifier) -> (Vec<usize>, MatchedBy) {
         let name = match identifier {
-            Identifier::Id(id) => return self.by_id.get(id.as_str()).map(|&i| (i, MatchedBy::Id)).ok_or(Decision::NotFound),
+            Identifier::Id(id) => return (self.by_id.get(id.as_str()).map(|&i| vec![i]).unwrap_or_default(), MatchedBy::Id),
             Identifier::Name(name) => name,
         };
         let by_username = self.by_username.get(name).map_or(&[][..], Vec::as_slice);
@@ -116,10 +143,15 @@ impl<'d> Index<'d> {
         let mut all: Vec<usize> = by_username.iter().chain(by_email).copied().collect();
         all.sort_unstable();
         all.dedup();
-        match all.as_slice() {
-            [] => Err(Decision::NotFound),
-            [only] => Ok((*only, if by_username.is_empty() { MatchedBy::Email } else { MatchedBy::Username })),
-            many => {
+        (all, if by_username.is_empty() { MatchedBy::Email } else { MatchedBy::Username })
+    }
+
+    /// The one user a value identifies and how, or the decision that it identifies none or several.
+    fn find(&self, identifier: &Identifier) -> Result<(usize, MatchedBy), Decision> {
+        match self.candidates(identifier) {
+            (all, _) if all.is_empty() => Err(Decision::NotFound),
+            (all, matched_by) if all.len() == 1 => Ok((all[0], matched_by)),
+            (many, _) => {
                 let who: Vec<String> = many.iter().map(|&i| format!("{} ({})", self.users[i].username, self.users[i].id)).collect();
                 Err(Decision::Ambiguous(format!("matches {} users: {}", many.len(), who.join(", "))))
             }
@@ -127,8 +159,24 @@ impl<'d> Index<'d> {
     }
 }
 
+/// Resolves a `--protect` list: every user any of its rows could mean is protected (an
+/// ambiguous entry protects all its matches). A row that cannot identify anyone is an error,
+/// since a protection list that silently protects nobody is worse than none.
+pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -> Result<HashMap<String, String>, String> {
+    let index = Index::new(&directory.users);
+    let mut listed = HashMap::new();
+    for row in rows {
+        let identifier =
+            classify(&row.value).map_err(|why| format!("{source}, line {} (row {}): {:?}: {why}", row.line, row.row, row.value))?;
+        for i in index.candidates(&identifier).0 {
+            listed.entry(directory.users[i].id.clone()).or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
+        }
+    }
+    Ok(listed)
+}
+
 /// Decides every row, in input order.
-pub fn build_plan(rows: &[InputRow], directory: &Directory) -> Vec<PlannedRow> {
+pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protection) -> Vec<PlannedRow> {
     let index = Index::new(&directory.users);
     let mut first_row_of: HashMap<&str, usize> = HashMap::new();
     rows.iter()
@@ -147,6 +195,10 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory) -> Vec<PlannedRow> {
                 Decision::Duplicate { first_row }
             } else if user.id == directory.api_user_id {
                 Decision::Protected("this is the API user's own account; deactivating it would lock this tool out".into())
+            } else if let Some(why) = protection.listed.get(&user.id) {
+                Decision::Protected(why.clone())
+            } else if user.is_admin && !protection.allow_admins {
+                Decision::Protected("a System Administrator: pass --allow-admins to deactivate administrators".into())
             } else if !user.is_active {
                 Decision::AlreadyInactive
             } else {
@@ -154,6 +206,25 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory) -> Vec<PlannedRow> {
             };
             first_row_of.entry(&user.id).or_insert(row.row);
             PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(user.clone()), decision }
+        })
+        .collect()
+}
+
+/// Plans an undo: the rows an earlier report shows `deactivated`, against the users' state
+/// `now` (read by ID). Other rows changed nobody and have nothing to undo.
+pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Vec<PlannedRow> {
+    prior
+        .iter()
+        .filter(|p| p.kind() == OutcomeKind::Deactivated)
+        .map(|p| {
+            let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string() };
+            let user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
+            let decision = match &user {
+                None => Decision::NotFound,
+                Some(u) if u.is_active => Decision::AlreadyActive,
+                Some(_) => Decision::Reactivate,
+            };
+            PlannedRow { input, matched_by: MatchedBy::from_label(&p.matched_by), user, decision }
         })
         .collect()
 }
@@ -195,7 +266,7 @@ mod tests {
     fn decide(values: &[&str]) -> Vec<(Decision, Option<MatchedBy>)> {
         let rows: Vec<InputRow> =
             values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect();
-        build_plan(&rows, &dir()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
+        build_plan(&rows, &dir(), &Protection::default()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
     }
 
     #[test]
@@ -229,5 +300,61 @@ mod tests {
         let got = decide(&["eve@x.example", "old@x.example"]);
         assert_eq!(got[0].0, Decision::AlreadyInactive);
         assert_eq!(got[1].0, Decision::Duplicate { first_row: 1 });
+    }
+
+    fn rows(values: &[&str]) -> Vec<InputRow> {
+        values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect()
+    }
+
+    #[test]
+    fn admins_and_listed_users_are_protected() {
+        let mut directory = dir();
+        directory.users[1].is_admin = true;
+        let listed = protected_users(&rows(&["ada@x.example", "team@x.example"]), &directory, "keep.csv").unwrap();
+        assert_eq!(listed.len(), 3, "an ambiguous entry protects everyone it could mean");
+        let protection = Protection { allow_admins: false, listed };
+        let plan = build_plan(&rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]), &directory, &protection);
+        assert!(matches!(&plan[0].decision, Decision::Protected(why) if why.contains("keep.csv (row 1: ada@x.example)")));
+        assert!(matches!(&plan[1].decision, Decision::Protected(why) if why.contains("--allow-admins")));
+        assert!(matches!(&plan[2].decision, Decision::Protected(why) if why.contains("row 2")));
+        assert_eq!(plan[3].decision, Decision::Deactivate);
+        let allowed = Protection { allow_admins: true, ..protection };
+        assert_eq!(build_plan(&rows(&["bob"]), &directory, &allowed)[0].decision, Decision::Deactivate);
+    }
+
+    #[test]
+    fn a_protect_list_entry_that_cannot_identify_anyone_is_an_error() {
+        let err = protected_users(&rows(&["ada@x.example", "Ada Lovelace"]), &dir(), "keep.csv").unwrap_err();
+        assert!(err.contains("keep.csv, line 3 (row 2): \"Ada Lovelace\""), "{err}");
+    }
+
+    #[test]
+    fn an_undo_reactivates_only_deactivated_rows_still_inactive() {
+        let prior_row = |row: usize, id: &str, outcome: &str| PriorRow {
+            row,
+            input: format!("'={id}"),
+            matched_by: "id".into(),
+            user_id: id.repeat(32).to_uppercase(),
+            name: String::new(),
+            username: String::new(),
+            email: String::new(),
+            was_active: "true".into(),
+            outcome: outcome.into(),
+            http_status: String::new(),
+            attempts: String::new(),
+            error: String::new(),
+            finished_at: String::new(),
+        };
+        let prior = [
+            prior_row(1, "e", "deactivated"),
+            prior_row(2, "a", "deactivated"),
+            prior_row(3, "9", "deactivated"),
+            prior_row(4, "b", "failed"),
+        ];
+        let now: HashMap<String, DirUser> = dir().users.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let plan = build_undo_plan(&prior, &now);
+        let decisions: Vec<(usize, Decision)> = plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
+        assert_eq!(decisions, [(1, Decision::Reactivate), (2, Decision::AlreadyActive), (3, Decision::NotFound)]);
+        assert_eq!((plan[0].input.value.as_str(), plan[0].matched_by), ("=e", Some(MatchedBy::Id)));
     }
 }

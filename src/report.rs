@@ -29,7 +29,27 @@ pub enum OutcomeKind {
     Protected,
     Failed,
     Skipped,
+    Reactivated,
+    WouldReactivate,
+    AlreadyActive,
 }
+
+/// Every outcome, for parsing labels back.
+const ALL: [OutcomeKind; 13] = [
+    OutcomeKind::Deactivated,
+    OutcomeKind::WouldDeactivate,
+    OutcomeKind::AlreadyInactive,
+    OutcomeKind::Duplicate,
+    OutcomeKind::NotFound,
+    OutcomeKind::Ambiguous,
+    OutcomeKind::Invalid,
+    OutcomeKind::Protected,
+    OutcomeKind::Failed,
+    OutcomeKind::Skipped,
+    OutcomeKind::Reactivated,
+    OutcomeKind::WouldReactivate,
+    OutcomeKind::AlreadyActive,
+];
 
 impl OutcomeKind {
     /// The report's spelling.
@@ -45,12 +65,34 @@ impl OutcomeKind {
             OutcomeKind::Protected => "protected",
             OutcomeKind::Failed => "failed",
             OutcomeKind::Skipped => "skipped",
+            OutcomeKind::Reactivated => "reactivated",
+            OutcomeKind::WouldReactivate => "would_reactivate",
+            OutcomeKind::AlreadyActive => "already_active",
         }
+    }
+
+    /// The outcome a report's label names.
+    pub fn from_label(label: &str) -> Option<OutcomeKind> {
+        ALL.into_iter().find(|k| k.label() == label)
+    }
+
+    /// Is the row done, so that `--resume` carries it over instead of trying again?
+    pub fn is_finished(self) -> bool {
+        matches!(self, OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive)
     }
 
     /// Does a row with this outcome need a person to look at it (exit code 1)?
     pub fn needs_attention(self) -> bool {
-        !matches!(self, OutcomeKind::Deactivated | OutcomeKind::WouldDeactivate | OutcomeKind::AlreadyInactive | OutcomeKind::Duplicate)
+        !matches!(
+            self,
+            OutcomeKind::Deactivated
+                | OutcomeKind::WouldDeactivate
+                | OutcomeKind::AlreadyInactive
+                | OutcomeKind::Duplicate
+                | OutcomeKind::Reactivated
+                | OutcomeKind::WouldReactivate
+                | OutcomeKind::AlreadyActive
+        )
     }
 }
 
@@ -89,6 +131,14 @@ struct ReportRow<'a> {
 /// Makes a cell safe to open in a spreadsheet.
 pub fn neutralise(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+}
+
+/// Undoes [`neutralise`], for a cell read back from a report.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
 }
 
 fn to_row(o: &Outcome) -> ReportRow<'_> {
@@ -135,6 +185,21 @@ impl ReportWriter {
         Ok(())
     }
 
+    /// The outcomes recorded so far, in arrival order.
+    pub fn outcomes(&self) -> &[Outcome] {
+        &self.outcomes
+    }
+
+    /// Changes a recorded row's outcome (the read-after-write check found it not done). The file
+    /// shows the change when it is rewritten at the end.
+    pub fn amend(&mut self, row: usize, kind: OutcomeKind, error: String) -> Option<OutcomeKind> {
+        let outcome = self.outcomes.iter_mut().find(|o| o.row == row)?;
+        let before = outcome.kind;
+        outcome.kind = kind;
+        outcome.error = error;
+        Some(before)
+    }
+
     /// Rewrites the report in input order and returns the outcomes.
     pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
         self.outcomes.sort_by_key(|o| o.row);
@@ -163,22 +228,25 @@ fn headerless<W: Write>(inner: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().has_headers(false).from_writer(inner)
 }
 
+/// The report's header, exactly.
+pub const HEADER: [&str; 13] = [
+    "row",
+    "input",
+    "matched_by",
+    "user_id",
+    "name",
+    "username",
+    "email",
+    "was_active",
+    "outcome",
+    "http_status",
+    "attempts",
+    "error",
+    "finished_at",
+];
+
 fn write_header<W: Write>(writer: &mut csv::Writer<W>) -> csv::Result<()> {
-    writer.write_record([
-        "row",
-        "input",
-        "matched_by",
-        "user_id",
-        "name",
-        "username",
-        "email",
-        "was_active",
-        "outcome",
-        "http_status",
-        "attempts",
-        "error",
-        "finished_at",
-    ])
+    writer.write_record(HEADER)
 }
 
 /// Counts per outcome.
@@ -194,6 +262,14 @@ impl Counts {
     /// How many rows had `kind`.
     pub fn get(&self, kind: OutcomeKind) -> usize {
         self.0.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Moves one row from `from` to `to` (an outcome amended after the fact).
+    pub fn moved(&mut self, from: OutcomeKind, to: OutcomeKind) {
+        if let Some(n) = self.0.get_mut(&from) {
+            *n = n.saturating_sub(1);
+        }
+        self.add(to);
     }
 
     /// All rows.
@@ -216,6 +292,12 @@ impl Counts {
     pub fn summary(&self) -> String {
         let width = self.0.keys().map(|k| k.label().len()).max().unwrap_or(0);
         self.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("  {:width$}  {n}\n", k.label())).collect()
+    }
+
+    /// The counts on one line: `12 would_deactivate, 1 not_found`.
+    pub fn one_line(&self) -> String {
+        let parts: Vec<String> = self.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{n} {}", k.label())).collect();
+        parts.join(", ")
     }
 }
 
@@ -244,6 +326,9 @@ mod tests {
             assert!(neutralise(c).starts_with('\''), "{c}");
         }
         assert_eq!(neutralise("ada@x"), "ada@x");
+        for c in ["=1", "ada", "'quoted"] {
+            assert_eq!(unneutralise(&neutralise(c)), c);
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs};
+use crate::cli::{ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
+use crate::guard::Limit;
 use crate::secret::Secret;
 
 /// Where the tenant is.
@@ -29,13 +30,11 @@ pub enum AuthSource {
     Password { username: String, password: Option<Secret> },
 }
 
-/// Validated settings for `deactivate`.
+/// Validated settings every run that changes users shares.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct RunSettings {
     pub connection: Connection,
     pub auth: AuthSource,
-    pub input: PathBuf,
-    pub column: Option<String>,
     pub dry_run: bool,
     pub report: PathBuf,
     pub concurrency: usize,
@@ -44,21 +43,25 @@ pub struct Settings {
     pub quiet: bool,
 }
 
-impl Settings {
-    /// Validates `deactivate`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &DeactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
-        let connection = connection(&args.connection)?;
-        let auth = auth(&args.connection, env)?;
+impl RunSettings {
+    /// Validates the connection and run options; `kind` names the default report file
+    /// (real run, dry run).
+    pub fn from_args(
+        connection_args: &ConnectionArgs,
+        args: &RunArgs,
+        kind: (&str, &str),
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let connection = connection(connection_args)?;
+        let auth = auth(connection_args, env)?;
         if args.concurrency == 0 || args.concurrency > 100 {
             return Err(format!("--concurrency must be between 1 and 100, not {}", args.concurrency));
         }
         let rate = NonZeroU32::new(args.rate).ok_or("--rate must be at least 1 request per second")?;
-        let report = args.report.clone().unwrap_or_else(|| default_report_path(args.dry_run));
-        Ok(Settings {
+        let report = args.report.clone().unwrap_or_else(|| default_report_path(kind, args.dry_run));
+        Ok(RunSettings {
             connection,
             auth,
-            input: args.input.clone(),
-            column: args.column.clone(),
             dry_run: args.dry_run,
             report,
             concurrency: args.concurrency,
@@ -69,9 +72,64 @@ impl Settings {
     }
 }
 
-/// `wf-offboard-report-<time>.csv` (or `-dry-run-`) in the current directory.
-fn default_report_path(dry_run: bool) -> PathBuf {
-    let kind = if dry_run { "dry-run" } else { "report" };
+/// Validated settings for `deactivate`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub run: RunSettings,
+    pub input: PathBuf,
+    pub column: Option<String>,
+    /// The blast-radius guard.
+    pub max_deactivations: Limit,
+    pub allow_admins: bool,
+    pub protect: Option<PathBuf>,
+    pub resume: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Validates `deactivate`'s arguments; `env` reads an environment variable.
+    pub fn from_args(args: &DeactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let run = RunSettings::from_args(&args.connection, &args.run, ("report", "dry-run"), env)?;
+        let max_deactivations = match &args.max_deactivations {
+            Some(text) => Limit::parse(text)?,
+            None => Limit::default(),
+        };
+        if args.resume.as_ref().is_some_and(|resume| *resume == run.report) {
+            return Err("--resume and --report name the same file: give the new report another name".into());
+        }
+        Ok(Settings {
+            run,
+            input: args.input.clone(),
+            column: args.column.clone(),
+            max_deactivations,
+            allow_admins: args.allow_admins,
+            protect: args.protect.clone(),
+            resume: args.resume.clone(),
+        })
+    }
+}
+
+/// Validated settings for `reactivate`.
+#[derive(Debug, Clone)]
+pub struct ReactivateSettings {
+    pub run: RunSettings,
+    /// The report whose `deactivated` rows are undone.
+    pub from_report: PathBuf,
+}
+
+impl ReactivateSettings {
+    /// Validates `reactivate`'s arguments; `env` reads an environment variable.
+    pub fn from_args(args: &ReactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let run = RunSettings::from_args(&args.connection, &args.run, ("reactivate", "reactivate-dry-run"), env)?;
+        if run.report == args.from_report {
+            return Err("--report names the report being undone: give the new report another name".into());
+        }
+        Ok(ReactivateSettings { run, from_report: args.from_report.clone() })
+    }
+}
+
+/// `wf-offboard-<kind>-<time>.csv` in the current directory; `kind` is `(real run, dry run)`.
+fn default_report_path(kind: (&str, &str), dry_run: bool) -> PathBuf {
+    let kind = if dry_run { kind.1 } else { kind.0 };
     PathBuf::from(format!("wf-offboard-{kind}-{}.csv", crate::clock::now_compact()))
 }
 

@@ -186,7 +186,7 @@ impl SimState {
         if roll < self.faults.drop_rate {
             Fault::Drop
         } else if roll < self.faults.drop_rate + self.faults.error_rate {
-            Fault::ServerError(if seq % 2 == 0 { 500 } else { 502 })
+            Fault::ServerError(if seq.is_multiple_of(2) { 500 } else { 502 })
         } else {
             Fault::None
         }

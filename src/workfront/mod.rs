@@ -212,12 +212,28 @@ impl Client {
         })
     }
 
-    /// `PUT user/<ID>?updates={"isActive":"false"}`; returns the user as Workfront now has it.
-    pub async fn deactivate_user(&self, id: &str) -> Result<Value, ApiError> {
-        let query = [("updates", r#"{"isActive":"false"}"#), ("fields", "isActive")];
+    /// `PUT user/<ID>?updates={"isActive":"false"}` (or `"true"` to reactivate); returns the
+    /// user as Workfront now has it.
+    pub async fn set_active(&self, id: &str, active: bool) -> Result<Value, ApiError> {
+        let updates = if active { r#"{"isActive":"true"}"# } else { r#"{"isActive":"false"}"# };
+        let query = [("updates", updates), ("fields", "isActive")];
         self.call(Method::PUT, &format!("user/{id}"), &query, None).await
     }
+
+    /// `GET user?id=A,B,…`: the users with these IDs that exist (at most [`IDS_PER_GET`]).
+    pub async fn get_users(&self, ids: &[String]) -> Result<Vec<Value>, ApiError> {
+        let joined = ids.join(",");
+        match self.call(Method::GET, "user", &[("id", joined.as_str()), ("fields", USER_FIELDS)], None).await? {
+            Value::Array(users) => Ok(users),
+            // One ID may come back as a single object.
+            user @ Value::Object(_) => Ok(vec![user]),
+            _ => Err(ApiError { status: Some(200), class: None, message: "GET user?id= did not answer a list".into(), retry_after: None }),
+        }
+    }
 }
+
+/// IDs per `GET user?id=…`: 100 GUIDs keep the URL near 3.4 kB, well under common limits.
+pub const IDS_PER_GET: usize = 100;
 
 #[cfg(test)]
 mod tests {

@@ -36,7 +36,7 @@ async fn the_sample_dry_run_then_real_run_account_for_every_row() {
         "would_deactivate",
         "already_inactive",
         "ambiguous",
-        "would_deactivate",
+        "protected",
         "protected",
         "not_found",
         "duplicate",
@@ -49,14 +49,16 @@ async fn the_sample_dry_run_then_real_run_account_for_every_row() {
     let matched: Vec<&str> = rows.iter().take(12).map(|r| r["matched_by"].as_str()).collect();
     assert!(matched.contains(&"username") && matched.contains(&"email") && matched.contains(&"id"));
     assert_eq!(rows[17]["error"], "same user as row 3");
+    assert!(rows[14]["error"].contains("System Administrator"), "admins are protected by default");
 
     let real = dir.path().join("real.csv");
-    let output = deactivate(&sim, &input, &real, &["--yes"]).await;
+    let output = deactivate(&sim, &input, &real, &["--yes", "--allow-admins"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
     let got = outcomes(&real);
     let want: Vec<&str> = expected_dry.iter().map(|o| if *o == "would_deactivate" { "deactivated" } else { o }).collect();
     assert_eq!(got[..14], want[..14]);
-    assert_eq!(got[14], "failed", "the Admin Email user is refused by Workfront");
+    assert_eq!(got[14], "failed", "with --allow-admins, the Admin Email user is refused by Workfront");
+    assert_eq!(read_report(&real)[14]["attempts"], "1", "a refusal is not retried");
     assert!(read_report(&real)[14]["error"].contains("Admin Email"));
     assert_eq!(read_report(&real)[14]["http_status"], "422");
     for row in read_report(&real).iter().filter(|r| r["outcome"] == "deactivated") {
@@ -65,7 +67,7 @@ async fn the_sample_dry_run_then_real_run_account_for_every_row() {
     assert_eq!(sim.stats().writes_per_user.values().sum::<u64>(), 12, "exactly the twelve users were written");
 
     let again = dir.path().join("again.csv");
-    deactivate(&sim, &input, &again, &["--yes"]).await;
+    deactivate(&sim, &input, &again, &["--yes", "--allow-admins"]).await;
     let repeated = outcomes(&again);
     assert_eq!(repeated.iter().filter(|o| *o == "already_inactive").count(), 13, "a re-run writes nobody twice");
 }

@@ -1,0 +1,100 @@
+//! An earlier report, read back: what `--resume` carries over and what `reactivate` undoes.
+//!
+//! The report must be one of ours: the exact header, one row per row number, known outcomes.
+//! Anything else is refused with the file and line, since guessing here would redo or undo the
+//! wrong people.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::report::{HEADER, OutcomeKind};
+
+/// One row of an earlier report, its text kept as written (cells stay neutralised).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PriorRow {
+    pub row: usize,
+    pub input: String,
+    pub matched_by: String,
+    pub user_id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub was_active: String,
+    pub outcome: String,
+    pub http_status: String,
+    pub attempts: String,
+    pub error: String,
+    pub finished_at: String,
+}
+
+impl PriorRow {
+    /// The outcome, parsed (checked when the report is read).
+    pub fn kind(&self) -> OutcomeKind {
+        OutcomeKind::from_label(&self.outcome).expect("outcomes are checked when the report is read")
+    }
+}
+
+/// Reads a report written by wf-offboard.
+pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
+    let shown = path.display();
+    let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| format!("{shown}: {e}"))?;
+    let header = reader.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
+    if header.iter().collect::<Vec<_>>() != HEADER {
+        return Err(format!("{shown}: not a wf-offboard report (its header is not `{}`)", HEADER.join(",")));
+    }
+    let mut rows = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, record) in reader.deserialize::<PriorRow>().enumerate() {
+        let line = i + 2;
+        let row = record.map_err(|e| format!("{shown}, line {line}: {e}"))?;
+        if OutcomeKind::from_label(&row.outcome).is_none() {
+            return Err(format!("{shown}, line {line}: unknown outcome {:?}", row.outcome));
+        }
+        if !seen.insert(row.row) {
+            return Err(format!("{shown}, line {line}: row {} appears twice", row.row));
+        }
+        if row.kind() == OutcomeKind::Deactivated && crate::plan::classify(&row.user_id).is_err() {
+            return Err(format!("{shown}, line {line}: a deactivated row without a valid user_id ({:?})", row.user_id));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "row,input,matched_by,user_id,name,username,email,was_active,outcome,http_status,attempts,error,finished_at\n";
+
+    fn read(text: &str) -> Result<Vec<PriorRow>, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, text).unwrap();
+        read_prior(&path)
+    }
+
+    #[test]
+    fn our_reports_read_back() {
+        let id = "a".repeat(32);
+        let rows =
+            read(&format!("{HEAD}1,ada,username,{id},Ada,ada,ada@x,true,deactivated,200,1,,t\n2,'=x,,,,,,,invalid,,0,why,t\n")).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].kind(), rows[0].user_id.as_str()), (OutcomeKind::Deactivated, id.as_str()));
+        assert_eq!((rows[1].kind(), rows[1].input.as_str()), (OutcomeKind::Invalid, "'=x"));
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_line() {
+        assert!(read("row,input\n1,a\n").unwrap_err().contains("not a wf-offboard report"));
+        assert!(read(&format!("{HEAD}1,a,,,,,,,exploded,,0,,t\n")).unwrap_err().contains("line 2: unknown outcome"));
+        assert!(
+            read(&format!("{HEAD}1,a,,,,,,,not_found,,0,,t\n1,b,,,,,,,not_found,,0,,t\n"))
+                .unwrap_err()
+                .contains("line 3: row 1 appears twice")
+        );
+        assert!(read(&format!("{HEAD}1,a,,,,,,,deactivated,200,1,,t\n")).unwrap_err().contains("without a valid user_id"));
+    }
+}

@@ -1,0 +1,59 @@
+//! `wf-offboard reactivate REPORT`: the undo of a `deactivate` run.
+//!
+//! read the earlier report (before any request) → lock the new report → sign in → read the
+//! deactivated users' state now, by ID → plan (reactivate those still inactive) → confirm →
+//! execute → read back → report. Only rows the earlier report shows `deactivated` are undone:
+//! every other row changed nobody. The new report has one row per undone row, numbered as in
+//! the original input.
+
+use std::future::Future;
+use std::time::Instant;
+
+use crate::exit::Exit;
+use crate::lock::RunLock;
+use crate::plan::{PlannedRow, build_undo_plan};
+use crate::prior::read_prior;
+use crate::report::OutcomeKind;
+use crate::session::{Direction, RunSummary, Work, carry_out, confirm, plan_counts, sign_in};
+use crate::settings::ReactivateSettings;
+use crate::verify::read_users;
+use crate::workfront::{Pacing, RetryPolicy};
+
+/// Runs `reactivate` with validated settings; `interrupt` resolves on Ctrl-C or SIGTERM.
+pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = ()>) -> Result<RunSummary, (Exit, String)> {
+    let fatal = |message: String| (Exit::Fatal, message);
+    let started = Instant::now();
+    let run = &settings.run;
+    let prior = read_prior(&settings.from_report).map_err(fatal)?;
+    let mut ids: Vec<String> =
+        prior.iter().filter(|p| p.kind() == OutcomeKind::Deactivated).map(|p| p.user_id.to_ascii_lowercase()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if !run.quiet {
+        eprintln!("{}: {} rows, {} of them deactivated", settings.from_report.display(), prior.len(), ids.len());
+    }
+    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
+    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
+    let client = sign_in(run, &pacing).await.map_err(fatal)?;
+    let now = read_users(&client, &pacing, &ids).await.map_err(fatal)?;
+    let plan = build_undo_plan(&prior, &now);
+    let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
+    let counts = plan_counts(&plan, &[]);
+    let host = &run.connection.host;
+    if !run.quiet {
+        eprintln!("{host}: plan: {}", if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() });
+    }
+    if !run.dry_run && !to_write.is_empty() && !run.yes {
+        confirm(host, Direction::Reactivate, &counts, &to_write)?;
+    }
+    let (counts, interrupted) = carry_out(
+        run,
+        &client,
+        &pacing,
+        Work { plan, carried: Vec::new(), dry_run: run.dry_run, direction: Direction::Reactivate },
+        interrupt,
+    )
+    .await?;
+    let exit = counts.exit(interrupted);
+    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64 })
+}

@@ -1,0 +1,234 @@
+//! The stages `deactivate` and `reactivate` share: sign in, confirm, carry out the plan (writes,
+//! read-after-write check, report), and the closing summary.
+
+use std::future::Future;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::execute::{Collector, run_jobs, settled_outcome};
+use crate::exit::Exit;
+use crate::plan::PlannedRow;
+use crate::report::{Counts, Outcome, OutcomeKind, ReportWriter};
+use crate::secret::Secret;
+use crate::settings::{AuthSource, RunSettings};
+use crate::verify::{changed_ids, read_users, unconfirmed};
+use crate::workfront::{Auth, Client, Pacing};
+
+/// What a finished run reports back (the demo and tests read it).
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub counts: Counts,
+    pub exit: Exit,
+    pub elapsed: Duration,
+    pub users_listed: u64,
+}
+
+/// Which way a run changes users, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Deactivate,
+    Reactivate,
+}
+
+impl Direction {
+    fn verb(self) -> &'static str {
+        match self {
+            Direction::Deactivate => "deactivate",
+            Direction::Reactivate => "reactivate",
+        }
+    }
+}
+
+/// Builds the client and signs in. A dry run signs in with `login` (a session), since
+/// `generateApiKey` could create a key, and a dry run changes nothing.
+pub async fn sign_in(run: &RunSettings, pacing: &Pacing) -> Result<Client, String> {
+    let client = Client::new(run.connection.api_root.clone())?;
+    let (username, password) = match &run.auth {
+        AuthSource::ApiKey(key) => return Ok(client.with_auth(Auth::ApiKey(key.clone()))),
+        AuthSource::Password { username, password } => (username, password.clone()),
+    };
+    let password = match password {
+        Some(p) => p,
+        None if std::io::stdin().is_terminal() => {
+            let typed = rpassword::prompt_password(format!("Workfront password for {username}: "))
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            Secret::new(typed)
+        }
+        None => return Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()),
+    };
+    let attempted = if run.dry_run {
+        pacing.send(|| client.login(username, &password)).await.result.map(Auth::Session)
+    } else {
+        pacing.send(|| client.generate_api_key(username, &password)).await.result.map(Auth::ApiKey)
+    };
+    let auth = attempted.map_err(|e| format!("signing in to {} as {username} failed: {e}", run.connection.host))?;
+    Ok(client.with_auth(auth))
+}
+
+/// The counts per outcome the plan would end with in a dry run, carried rows included.
+pub fn plan_counts(plan: &[PlannedRow], carried: &[Outcome]) -> Counts {
+    let mut counts = Counts::default();
+    for planned in plan {
+        if let Some(outcome) = settled_outcome(planned, true) {
+            counts.add(outcome.kind);
+        }
+    }
+    for outcome in carried {
+        counts.add(outcome.kind);
+    }
+    counts
+}
+
+/// Asks on the terminal, showing the tenant, the plan's counts and the first names; the user
+/// types the number of users to go on. Without a terminal, refuses (exit 2): pass `--yes`.
+pub fn confirm(host: &str, direction: Direction, counts: &Counts, rows: &[&PlannedRow]) -> Result<(), (Exit, String)> {
+    let n = rows.len();
+    let verb = direction.verb();
+    if !std::io::stdin().is_terminal() {
+        return Err((
+            Exit::Fatal,
+            format!(
+                "refusing to {verb} {n} users on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)"
+            ),
+        ));
+    }
+    let mut prompt = format!("\nTenant: {host}\nPlan:   {}\n\nAbout to {} {n} users:\n", counts.one_line(), verb.to_uppercase());
+    for planned in rows.iter().take(10) {
+        if let Some(u) = &planned.user {
+            prompt.push_str(&format!("  row {:>5}  {}  <{}>\n", planned.input.row, u.name, u.username));
+        }
+    }
+    if n > 10 {
+        prompt.push_str(&format!("  … and {} more\n", n - 10));
+    }
+    prompt.push_str(&format!("Type {n} to {verb} them, anything else to stop: "));
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| (Exit::Fatal, format!("cannot read the answer: {e}")))?;
+    if answer.trim() == n.to_string() { Ok(()) } else { Err((Exit::Fatal, "not confirmed: nothing was changed".into())) }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+pub fn bar(show: bool, message: &'static str, template: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("=> "));
+    bar.set_message(message);
+    bar
+}
+
+/// Should progress be drawn?
+pub fn shows_progress(run: &RunSettings) -> bool {
+    !run.quiet && std::io::stderr().is_terminal()
+}
+
+/// What to carry out.
+#[derive(Debug)]
+pub struct Work {
+    /// Rows to decide now (writes among them).
+    pub plan: Vec<PlannedRow>,
+    /// Rows already finished by an earlier run (`--resume`).
+    pub carried: Vec<Outcome>,
+    /// Send no write.
+    pub dry_run: bool,
+    pub direction: Direction,
+}
+
+/// Carries out a plan: records the carried rows, runs the writes (none in a dry run), reads
+/// the changed users back, and finishes the report. Returns the counts and whether the run was
+/// interrupted.
+pub async fn carry_out(
+    run: &RunSettings,
+    client: &Client,
+    pacing: &Pacing,
+    work: Work,
+    interrupt: impl Future<Output = ()>,
+) -> Result<(Counts, bool), (Exit, String)> {
+    let Work { plan, carried, dry_run, direction } = work;
+    let report = ReportWriter::create(&run.report).map_err(|e| (Exit::Fatal, e))?;
+    let verb = match (dry_run, direction) {
+        (true, _) => "planning",
+        (false, Direction::Deactivate) => "deactivating",
+        (false, Direction::Reactivate) => "reactivating",
+    };
+    let progress = bar(shows_progress(run), verb, "{msg:>12} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})");
+    progress.set_length((plan.len() + carried.len()) as u64);
+    let mut collector = Collector::new(report, progress);
+    for outcome in carried {
+        collector.record(outcome);
+    }
+    let interrupted = run_jobs(client, plan, pacing, dry_run, &mut collector, interrupt).await;
+    if !dry_run {
+        check_writes(client, pacing, &mut collector, run.quiet).await;
+    }
+    let (counts, _) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
+    Ok((counts, interrupted))
+}
+
+/// The read-after-write check: every user the report shows changed is read back; a change that
+/// did not stick turns its row `failed`. If the users cannot be read, the rows keep their
+/// outcome and say they are unconfirmed.
+async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collector, quiet: bool) {
+    let ids = changed_ids(collector.outcomes());
+    if ids.is_empty() {
+        return;
+    }
+    match read_users(client, pacing, &ids).await {
+        Ok(now) => {
+            let failed = unconfirmed(collector.outcomes(), &now);
+            if !failed.is_empty() && !quiet {
+                eprintln!(
+                    "read-after-write check: {} of {} changed users did not keep the change; see the report",
+                    failed.len(),
+                    ids.len()
+                );
+            }
+            for (row, why) in failed {
+                collector.amend(row, OutcomeKind::Failed, why);
+            }
+        }
+        Err(e) => {
+            eprintln!("warning: the read-after-write check could not read the users back ({e}); their rows are unconfirmed");
+            let rows: Vec<(usize, OutcomeKind)> = collector
+                .outcomes()
+                .iter()
+                .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated))
+                .map(|o| (o.row, o.kind))
+                .collect();
+            for (row, kind) in rows {
+                collector.amend(row, kind, format!("not confirmed by reading back: {e}"));
+            }
+        }
+    }
+}
+
+/// Prints the closing summary to stderr and the report path to stdout.
+pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSummary) {
+    if !run.quiet {
+        let mode = match summary.exit {
+            Exit::GuardTripped => " (refused by --max-deactivations: nothing was changed)",
+            _ if run.dry_run => " (dry run: nothing was changed)",
+            _ => "",
+        };
+        eprintln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.total(), run.connection.host, summary.elapsed);
+        eprint!("{}", summary.counts.summary());
+        if summary.counts.get(OutcomeKind::Failed) > 0 {
+            eprintln!("failed rows say why in the report's error column; run again to retry them");
+        }
+        match (summary.exit, direction) {
+            (Exit::Interrupted, Direction::Deactivate) => {
+                eprintln!("to finish, run the same command again with --resume {}", run.report.display());
+            }
+            (Exit::Interrupted, Direction::Reactivate) => {
+                eprintln!("to finish, run the same reactivate again: users already reactivated end already_active");
+            }
+            _ => {}
+        }
+    }
+    println!("report: {}", run.report.display());
+}
