@@ -8,12 +8,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, RunArgs};
-use crate::deactivate;
+use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ReactivateArgs, RunArgs};
 use crate::exit::Exit;
 use crate::session::{self, Direction, RunSummary};
+use crate::settings::ReactivateSettings;
 use crate::settings::Settings;
+use crate::sim::Stats;
 use crate::sim::{self, Credentials, Faults, Tenant};
+use crate::{deactivate, reactivate};
 
 /// The sample the demo runs, built into the binary so the demo works from any directory.
 pub const SAMPLE: &str = include_str!("../samples/offboarding.csv");
@@ -58,33 +60,55 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         let before = server.stats();
         let summary = deactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
         session::print_summary(&settings.run, Direction::Deactivate, &summary);
-        let after = server.stats();
-        eprintln!(
-            "server saw {} requests ({} mutating, {} answered 5xx, {} dropped, {} refused 429, at most {} in flight)\n",
-            after.requests - before.requests,
-            after.mutating_requests - before.mutating_requests,
-            after.injected_errors - before.injected_errors,
-            after.dropped_connections - before.dropped_connections,
-            after.rejected_429 - before.rejected_429,
-            after.max_in_flight,
-        );
+        eprintln!("{}", server_saw(&before, &server.stats()));
         runs.push(summary);
     }
+    eprintln!("== 3. undo, dry run: what `reactivate` would put back ==");
+    let connection = connection_args(&server.base_url);
+    let undo = ReactivateArgs {
+        from_report: args.out.join("report.csv"),
+        connection,
+        run: RunArgs {
+            dry_run: true,
+            report: Some(args.out.join("undo-dry-run-report.csv")),
+            concurrency: 10,
+            rate: 300,
+            yes: true,
+            quiet: false,
+        },
+    };
+    let key = server.api_key().to_string();
+    let settings = ReactivateSettings::from_args(&undo, &move |name| (name == "WORKFRONT_API_KEY").then(|| key.clone()))?;
+    let before = server.stats();
+    let summary = reactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
+    session::print_summary(&settings.run, Direction::Reactivate, &summary);
+    eprintln!("{}", server_saw(&before, &server.stats()));
     explain(&runs, &args.out);
     server.stop().await;
     Ok(())
 }
 
+/// What the simulator saw between two snapshots of its statistics.
+fn server_saw(before: &Stats, after: &Stats) -> String {
+    format!(
+        "server saw {} requests ({} mutating, {} answered 5xx, {} dropped, {} refused 429, at most {} in flight)\n",
+        after.requests - before.requests,
+        after.mutating_requests - before.mutating_requests,
+        after.injected_errors - before.injected_errors,
+        after.dropped_connections - before.dropped_connections,
+        after.rejected_429 - before.rejected_429,
+        after.max_in_flight,
+    )
+}
+
+fn connection_args(base_url: &str) -> ConnectionArgs {
+    ConnectionArgs { base_url: Some(base_url.into()), domain: None, api_version: "v22.0".into(), api_key_file: None, username: None }
+}
+
 fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run: bool) -> Result<Settings, String> {
     let args = DeactivateArgs {
         input: input.to_path_buf(),
-        connection: ConnectionArgs {
-            base_url: Some(base_url.into()),
-            domain: None,
-            api_version: "v22.0".into(),
-            api_key_file: None,
-            username: None,
-        },
+        connection: connection_args(base_url),
         column: None,
         run: RunArgs { dry_run, report: Some(report.to_path_buf()), concurrency: 10, rate: 300, yes: true, quiet: false },
         max_deactivations: None,
@@ -101,8 +125,8 @@ fn explain(runs: &[RunSummary], out: &Path) {
     eprintln!("(ambiguous), a name instead of a login (invalid), the API user itself and a System");
     eprintln!("Administrator (protected; administrators need --allow-admins, and this one is the tenant's");
     eprintln!("Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports");
-    eprintln!("under {}/; a run exits 1 when any row needs attention. Against a real tenant, a run is", out.display());
-    eprintln!("undone with `wf-offboard reactivate REPORT` (see the README's Safety section).");
+    eprintln!("under {}/; a run exits 1 when any row needs attention. `wf-offboard reactivate REPORT`", out.display());
+    eprintln!("undoes a run (step 3 showed its dry run); see the README's Safety section.");
     if let [dry, real] = runs {
         eprintln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());
     }

@@ -132,11 +132,42 @@ pub fn printed(output: &Output) -> String {
 
 /// `PUT user/<id>?updates={"isActive":false}` with the key, as the documented recipe does.
 pub async fn put_inactive(sim: &SimHandle, id: &str) -> reqwest::Response {
+    put_active(sim, id, false).await
+}
+
+/// `PUT user/<id>?updates={"isActive":<active>}` with the key: what an administrator (or
+/// another integration) does by hand.
+pub async fn put_active(sim: &SimHandle, id: &str, active: bool) -> reqwest::Response {
     http()
         .put(api(sim, &format!("user/{id}")))
         .header("apiKey", sim.api_key())
-        .query(&[("updates", r#"{"isActive":false}"#)])
+        .query(&[("updates", format!(r#"{{"isActive":{active}}}"#))])
         .send()
         .await
         .expect("request")
+}
+
+/// `n` active users who are not administrators (so no protection applies), in tenant order.
+pub fn leavers(sim: &SimHandle, n: usize) -> Vec<wf_offboard::sim::User> {
+    users(sim).into_iter().filter(|u| u.is_active && !u.is_admin).take(n).collect()
+}
+
+/// An input file `id` + one user ID per line.
+pub fn id_list(dir: &Path, name: &str, people: &[wf_offboard::sim::User]) -> PathBuf {
+    let ids: Vec<String> = people.iter().map(|u| u.id_hex()).collect();
+    write(dir, name, &format!("id\n{}\n", ids.join("\n")))
+}
+
+/// Runs `reactivate FROM --base-url … --report …` plus `extra`, with the key in env.
+pub async fn reactivate(sim: &SimHandle, from: &Path, report: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec![
+        "reactivate".into(),
+        from.display().to_string(),
+        "--base-url".into(),
+        sim.base_url.clone(),
+        "--report".into(),
+        report.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
 }
