@@ -6,8 +6,8 @@ use std::time::Duration;
 use wf_offboard::sim::Faults;
 
 use crate::util::{
-    calm, cli, deactivate, deactivate_args, is_active, outcomes, printed, read_report, send_sigint, spawn_deactivate, start_sim, users,
-    write,
+    calm, cli, deactivate, deactivate_args, is_active, outcomes, printed, read_report, send_sigint, send_signal, spawn_deactivate,
+    start_sim, users, write,
 };
 
 const SAMPLE: &str = include_str!("../../samples/offboarding.csv");
@@ -277,7 +277,7 @@ async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigint_while_listing_writes_every_row_as_skipped() {
+async fn sigterm_while_listing_writes_every_row_as_skipped() {
     let faults = Faults { latency: Duration::from_secs(3), ..Faults::default() };
     let sim = start_sim(100, 10, faults).await;
     let dir = tempfile::tempdir().unwrap();
@@ -288,7 +288,7 @@ async fn sigint_while_listing_writes_every_row_as_skipped() {
     while sim.stats().requests == 0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    send_sigint(&child).await;
+    send_signal(&child, "TERM").await;
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert_eq!(output.status.code(), Some(130));
     assert_eq!(outcomes(&report), ["skipped", "skipped"]);

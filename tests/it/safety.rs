@@ -148,6 +148,41 @@ async fn an_interrupted_run_resumes_exactly_the_remaining_rows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_exits_at_once_and_the_report_keeps_every_finished_row() {
+    let faults = Faults { max_in_flight: 10, latency: Duration::from_millis(600), ..Faults::default() };
+    let sim = start_sim(200, 28, faults).await;
+    let people = leavers(&sim, 12);
+    let dir = tempfile::tempdir().unwrap();
+    let input = id_list(dir.path(), "in.csv", &people);
+    let report = dir.path().join("r.csv");
+    let mut child = spawn_deactivate(&sim, &input, &report, &["--yes", "--concurrency", "2"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sim.stats().writes_per_user.len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Let the first answers reach the client and its report, then press Ctrl-C twice.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send_sigint(&child).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let pressed = std::time::Instant::now();
+    send_sigint(&child).await;
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(pressed.elapsed() < Duration::from_millis(450), "it did not wait for the requests in flight");
+    let rows = read_report(&report);
+    let recorded: BTreeSet<String> = rows.iter().filter(|r| r["outcome"] == "deactivated").map(|r| r["user_id"].clone()).collect();
+    let stored: BTreeSet<String> = sim.stats().writes_per_user.keys().cloned().collect();
+    assert!(!recorded.is_empty() && recorded.is_subset(&stored), "{recorded:?} ⊆ {stored:?}");
+    // The killed run's lock is gone with it: the resume can start at once.
+    let output = deactivate(&sim, &input, &report, &["--yes", "--resume", &report.display().to_string()]).await;
+    assert_eq!(output.status.code(), Some(2), "the new report must have another name");
+    let finished = dir.path().join("finished.csv");
+    let output = deactivate(&sim, &input, &finished, &["--yes", "--resume", &report.display().to_string()]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
+    assert!(sim.stats().writes_per_user.values().all(|n| *n == 1), "nobody was written twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reactivate_restores_exactly_the_deactivated_users() {
     let sim = start_sim(400, 24, calm()).await;
     let people = leavers(&sim, 8);

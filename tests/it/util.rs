@@ -107,11 +107,16 @@ pub fn spawn_deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&
 
 /// Sends SIGINT (what Ctrl-C sends) to a child process.
 pub async fn send_sigint(child: &std::process::Child) {
-    let pid = child.id().to_string();
-    let status = tokio::task::spawn_blocking(move || std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill runs"))
+    send_signal(child, "INT").await;
+}
+
+/// Sends a signal (`INT`, `TERM`) to a child process.
+pub async fn send_signal(child: &std::process::Child, signal: &str) {
+    let (pid, flag) = (child.id().to_string(), format!("-{signal}"));
+    let status = tokio::task::spawn_blocking(move || std::process::Command::new("kill").args([&flag, &pid]).status().expect("kill runs"))
         .await
         .expect("join");
-    assert!(status.success(), "kill -INT failed");
+    assert!(status.success(), "kill -{signal} failed");
 }
 
 /// The report as a list of column → value maps.
