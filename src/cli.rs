@@ -71,6 +71,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 300)]
     pub rate: u32,
 
+    /// Users per request, up to 100: sends Workfront's bulk update (`atomic=true`); a batch that
+    /// fails is split until the failing user is found, so every row still gets its own outcome.
+    #[arg(long, default_value_t = 1)]
+    pub batch_size: usize,
+
     /// Do not ask for confirmation before changing anyone.
     #[arg(long)]
     pub yes: bool,

@@ -37,7 +37,7 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let client = sign_in(run, &pacing).await.map_err(fatal)?;
 
     tokio::pin!(interrupt);
-    let listing = bar(shows_progress(run), "listing users", "{msg} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})");
+    let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     let mut wanted = Wanted::from_rows(&input.rows);
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);

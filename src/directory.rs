@@ -111,9 +111,9 @@ struct Page {
 
 /// Lists the whole tenant and keeps the users `wanted` refers to.
 pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, progress: &ProgressBar) -> Result<Directory, String> {
-    let count = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
-    let api_user_id =
-        pacing.send(|| client.current_user_id()).await.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+    let (count, api_user_id) = futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.current_user_id()));
+    let count = count.result.map_err(|e| format!("USER/count failed: {e}"))?;
+    let api_user_id = api_user_id.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
     let total = usize::try_from(count).map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
     let pages = total.div_ceil(PAGE_SIZE);
     progress.set_length(total as u64);

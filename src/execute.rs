@@ -8,13 +8,14 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures::future::BoxFuture;
 use futures::{StreamExt, stream};
 use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::plan::{Decision, PlannedRow};
 use crate::report::{Counts, Outcome, OutcomeKind, ReportWriter};
-use crate::workfront::{Client, Pacing};
+use crate::workfront::{ApiError, Client, Pacing};
 
 /// The one owner of the report, the progress bar and the counts.
 pub struct Collector {
@@ -34,13 +35,17 @@ impl Collector {
     /// Records one outcome: report row (flushed), counts, progress.
     pub fn record(&mut self, outcome: Outcome) {
         self.counts.add(outcome.kind);
-        if outcome.kind == OutcomeKind::Failed {
-            self.progress.set_message(format!("failed {}", self.counts.get(OutcomeKind::Failed)));
-        }
         self.progress.inc(1);
         if let Err(e) = self.report.write(outcome) {
             self.write_error.get_or_insert(e);
         }
+    }
+
+    /// Shows the failures so far and the pacing's state (concurrency, backoff) on the bar.
+    pub fn show_status(&self, pacing: &str) {
+        let failed = self.counts.get(OutcomeKind::Failed);
+        let failed = if failed > 0 { format!("{failed} failed · ") } else { String::new() };
+        self.progress.set_message(format!("{failed}{pacing}"));
     }
 
     /// The outcomes recorded so far.
@@ -98,24 +103,44 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
     Some(outcome_of(planned, kind, None, 0, error))
 }
 
-/// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
-async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow) -> Outcome {
-    if pacing.is_cancelled() {
-        return outcome_of(&planned, OutcomeKind::Skipped, None, 0, "not attempted: the run was interrupted".into());
+/// Why a row is not attempted now, if it is not: the run was interrupted, or the key refused.
+fn not_attempted(planned: &PlannedRow, pacing: &Pacing, key_refused: &AtomicBool) -> Option<Outcome> {
+    let why = if pacing.is_cancelled() {
+        "not attempted: the run was interrupted"
+    } else if key_refused.load(Ordering::SeqCst) {
+        "not attempted: Workfront refused the credentials earlier in this run"
+    } else {
+        return None;
+    };
+    Some(outcome_of(planned, OutcomeKind::Skipped, None, 0, why.into()))
+}
+
+/// What a row that was written ends as.
+fn done_kind(planned: &PlannedRow) -> OutcomeKind {
+    if planned.decision == Decision::Reactivate { OutcomeKind::Reactivated } else { OutcomeKind::Deactivated }
+}
+
+/// The `failed` outcome for a request that failed with `e` after `attempts` attempts.
+fn failure(planned: &PlannedRow, pacing: &Pacing, e: &ApiError, attempts: u32) -> Outcome {
+    let mut why = e.to_string();
+    if e.is_transient() && pacing.is_cancelled() {
+        why.push_str(" (interrupted before a confirmed answer)");
+    } else if e.is_transient() {
+        why.push_str(&format!(" (gave up after {attempts} attempts)"));
     }
-    if key_refused.load(Ordering::SeqCst) {
-        return outcome_of(
-            &planned,
-            OutcomeKind::Skipped,
-            None,
-            0,
-            "not attempted: Workfront refused the credentials earlier in this run".into(),
-        );
+    outcome_of(planned, OutcomeKind::Failed, e.status, attempts, why)
+}
+
+/// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
+/// `spent` counts attempts already made for this row in bulk requests that failed.
+async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow, spent: u32) -> Outcome {
+    if let Some(skipped) = not_attempted(&planned, pacing, key_refused) {
+        return skipped;
     }
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
     let active = planned.decision == Decision::Reactivate;
-    let done = if active { OutcomeKind::Reactivated } else { OutcomeKind::Deactivated };
     let attempted = pacing.send(|| client.set_active(&id, active)).await;
+    let attempts = spent + attempted.attempts;
     let answered = |user: &Value| match user.get("isActive") {
         Some(Value::Bool(b)) => Some(*b),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
@@ -123,34 +148,73 @@ async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, 
         _ => None,
     };
     match attempted.result {
-        Ok(user) if answered(&user) == Some(active) => outcome_of(&planned, done, Some(200), attempted.attempts, String::new()),
+        Ok(user) if answered(&user) == Some(active) => outcome_of(&planned, done_kind(&planned), Some(200), attempts, String::new()),
         Ok(user) => {
             let seen = user.get("isActive").map_or("nothing".to_string(), Value::to_string);
             let why = format!("Workfront accepted the update but answered isActive={seen}");
-            outcome_of(&planned, OutcomeKind::Failed, Some(200), attempted.attempts, why)
+            outcome_of(&planned, OutcomeKind::Failed, Some(200), attempts, why)
         }
         Err(e) => {
             if e.is_auth() {
                 key_refused.store(true, Ordering::SeqCst);
             }
-            let mut why = e.to_string();
-            if e.is_transient() && pacing.is_cancelled() {
-                why.push_str(" (interrupted before a confirmed answer)");
-            } else if e.is_transient() {
-                why.push_str(&format!(" (gave up after {} attempts)", attempted.attempts));
-            }
-            outcome_of(&planned, OutcomeKind::Failed, e.status, attempted.attempts, why)
+            failure(&planned, pacing, &e, attempts)
         }
     }
 }
 
-/// Records every planned row: settled ones at once, then the deactivations as they finish.
-/// Returns true if `interrupt` fired.
+/// Changes a batch of users with one atomic bulk update. If Workfront refuses the batch (one
+/// user in it cannot be changed, so nothing was), it is split in two and each half tried again,
+/// down to single users, so every row gets its own exact outcome. The bulk answer carries no
+/// user states; the read-after-write check confirms them afterwards.
+fn change_batch<'a>(
+    client: &'a Client,
+    pacing: &'a Pacing,
+    key_refused: &'a AtomicBool,
+    mut batch: Vec<PlannedRow>,
+    spent: u32,
+) -> BoxFuture<'a, Vec<Outcome>> {
+    Box::pin(async move {
+        if batch.len() == 1 {
+            let planned = batch.pop().expect("one row");
+            return vec![change_one(client, pacing, key_refused, planned, spent).await];
+        }
+        if batch.iter().any(|p| not_attempted(p, pacing, key_refused).is_some()) {
+            return batch.iter().map(|p| not_attempted(p, pacing, key_refused).expect("checked above")).collect();
+        }
+        let ids: Vec<String> = batch.iter().map(|p| p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default()).collect();
+        let active = batch[0].decision == Decision::Reactivate;
+        let attempted = pacing.send(|| client.set_active_bulk(&ids, active)).await;
+        let attempts = spent + attempted.attempts;
+        match attempted.result {
+            Ok(()) => batch.iter().map(|p| outcome_of(p, done_kind(p), Some(200), attempts, String::new())).collect(),
+            Err(e) if e.is_auth() || e.is_transient() => {
+                if e.is_auth() {
+                    key_refused.store(true, Ordering::SeqCst);
+                }
+                batch.iter().map(|p| failure(p, pacing, &e, attempts)).collect()
+            }
+            Err(_) => {
+                let second = batch.split_off(batch.len() / 2);
+                let (mut first, second) = futures::join!(
+                    change_batch(client, pacing, key_refused, batch, attempts),
+                    change_batch(client, pacing, key_refused, second, attempts)
+                );
+                first.extend(second);
+                first
+            }
+        }
+    })
+}
+
+/// Records every planned row: settled ones at once, then the writes as they finish, one user
+/// or `batch_size` users per request. Returns true if `interrupt` fired.
 pub async fn run_jobs(
     client: &Client,
     plan: Vec<PlannedRow>,
     pacing: &Pacing,
     dry_run: bool,
+    batch_size: usize,
     collector: &mut Collector,
     interrupt: impl Future<Output = ()>,
 ) -> bool {
@@ -162,15 +226,23 @@ pub async fn run_jobs(
         }
     }
     let key_refused = AtomicBool::new(false);
+    let mut batches = Vec::with_capacity(jobs.len().div_ceil(batch_size.max(1)));
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        batches.push(jobs.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
+    }
     let mut outcomes =
-        stream::iter(jobs).map(|planned| change_one(client, pacing, &key_refused, planned)).buffer_unordered(pacing.concurrency);
+        stream::iter(batches).map(|batch| change_batch(client, pacing, &key_refused, batch, 0)).buffer_unordered(pacing.concurrency);
     tokio::pin!(interrupt);
     let mut interrupted = false;
     loop {
         tokio::select! {
             next = outcomes.next() => match next {
-                Some(outcome) => {
-                    collector.record(outcome);
+                Some(finished) => {
+                    for outcome in finished {
+                        collector.record(outcome);
+                    }
+                    collector.show_status(&pacing.status());
                     if collector.write_error.is_some() {
                         pacing.cancelled.store(true, Ordering::SeqCst);
                     }

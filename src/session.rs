@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::execute::{Collector, run_jobs, settled_outcome};
 use crate::exit::Exit;
@@ -111,14 +111,22 @@ pub fn confirm(host: &str, direction: Direction, counts: &Counts, rows: &[&Plann
     if answer.trim() == n.to_string() { Ok(()) } else { Err((Exit::Fatal, "not confirmed: nothing was changed".into())) }
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
-pub fn bar(show: bool, message: &'static str, template: &str) -> ProgressBar {
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`. `{prefix}`
+/// is `what`, `{rate}` the items per second.
+pub fn bar(show: bool, what: &'static str, template: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
+    let style = ProgressStyle::with_template(template)
+        .expect("the template is valid")
+        .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        })
+        .progress_chars("=> ");
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid").progress_chars("=> "));
-    bar.set_message(message);
+    bar.set_style(style);
+    bar.set_prefix(what);
+    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 
@@ -156,13 +164,13 @@ pub async fn carry_out(
         (false, Direction::Deactivate) => "deactivating",
         (false, Direction::Reactivate) => "reactivating",
     };
-    let progress = bar(shows_progress(run), verb, "{msg:>12} [{bar:30}] {pos}/{len} ({per_sec}, ETA {eta})");
+    let progress = bar(shows_progress(run), verb, "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     progress.set_length((plan.len() + carried.len()) as u64);
     let mut collector = Collector::new(report, progress);
     for outcome in carried {
         collector.record(outcome);
     }
-    let interrupted = run_jobs(client, plan, pacing, dry_run, &mut collector, interrupt).await;
+    let interrupted = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
     if !dry_run {
         check_writes(client, pacing, &mut collector, run.quiet).await;
     }

@@ -39,6 +39,8 @@ pub struct RunSettings {
     pub report: PathBuf,
     pub concurrency: usize,
     pub rate: NonZeroU32,
+    /// Users per update request (1: one PUT per user; more: bulk updates).
+    pub batch_size: usize,
     pub yes: bool,
     pub quiet: bool,
 }
@@ -58,6 +60,13 @@ impl RunSettings {
             return Err(format!("--concurrency must be between 1 and 100, not {}", args.concurrency));
         }
         let rate = NonZeroU32::new(args.rate).ok_or("--rate must be at least 1 request per second")?;
+        if args.batch_size == 0 || args.batch_size > crate::workfront::MAX_BATCH {
+            return Err(format!(
+                "--batch-size must be between 1 and {} (Workfront's limit for one bulk update), not {}",
+                crate::workfront::MAX_BATCH,
+                args.batch_size
+            ));
+        }
         let report = args.report.clone().unwrap_or_else(|| default_report_path(kind, args.dry_run));
         Ok(RunSettings {
             connection,
@@ -66,6 +75,7 @@ impl RunSettings {
             report,
             concurrency: args.concurrency,
             rate,
+            batch_size: args.batch_size,
             yes: args.yes,
             quiet: args.quiet,
         })

@@ -5,9 +5,11 @@
 //! is silently ignored by Workfront. Sign-in credentials go in a POST form body, which Workfront
 //! does read, so the password is never in a URL either.
 
+mod adaptive;
 mod retry;
 
-pub use retry::{Attempted, Pacing, RetryPolicy, with_retry};
+pub use adaptive::{AdaptiveLimit, Slot};
+pub use retry::{Attempted, Pacing, RetryPolicy};
 
 use std::time::Duration;
 
@@ -220,6 +222,22 @@ impl Client {
         self.call(Method::PUT, &format!("user/{id}"), &query, None).await
     }
 
+    /// One bulk update of `isActive` for these users, all or nothing (`atomic=true`): Workfront
+    /// answers `{"success":true}` or an error, and rolls everything back on an error. Sent as a
+    /// POST with `method=PUT` and the fields in the form body (which Workfront reads on POST), so
+    /// a hundred IDs never make an over-long URL.
+    pub async fn set_active_bulk(&self, ids: &[String], active: bool) -> Result<(), ApiError> {
+        let items: Vec<Value> =
+            ids.iter().map(|id| serde_json::json!({ "ID": id, "isActive": if active { "true" } else { "false" } })).collect();
+        let updates = Value::Array(items).to_string();
+        let form = [("method", "PUT"), ("updates", updates.as_str()), ("atomic", "true")];
+        let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
+        match data.get("success") {
+            Some(Value::Bool(true)) => Ok(()),
+            _ => Err(ApiError { status: Some(200), class: None, message: format!("the bulk update answered {data}"), retry_after: None }),
+        }
+    }
+
     /// `GET user?id=A,B,…`: the users with these IDs that exist (at most [`IDS_PER_GET`]).
     pub async fn get_users(&self, ids: &[String]) -> Result<Vec<Value>, ApiError> {
         let joined = ids.join(",");
@@ -231,6 +249,9 @@ impl Client {
         }
     }
 }
+
+/// Workfront's most objects in one bulk update ("Max Number of Batch Creates/Updates is 100").
+pub const MAX_BATCH: usize = 100;
 
 /// IDs per `GET user?id=…`: 100 GUIDs keep the URL near 3.4 kB, well under common limits.
 pub const IDS_PER_GET: usize = 100;

@@ -1,17 +1,19 @@
 //! Retry with exponential backoff and full jitter: the only place in the client that sleeps.
 //!
-//! Every attempt first waits for the shared rate limiter, so retries count against `--rate` too.
+//! Every attempt first waits for a slot under the adaptive concurrency limit and for the shared
+//! rate limiter, so retries count against both.
 //! Transient failures (429, 5xx, timeouts, dropped connections) are retried; a Retry-After is
 //! honoured when present (Workfront is reported to send none with its 429s). A cancelled run
 //! stops retrying at once and keeps the last error.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use governor::DefaultDirectRateLimiter;
 
 use super::ApiError;
+use super::adaptive::AdaptiveLimit;
 use crate::rng::Rng;
 
 /// How many times and how patiently to try.
@@ -47,45 +49,21 @@ pub struct Attempted<T> {
     pub attempts: u32,
 }
 
-/// Runs `op` under `limiter`, retrying transient failures as `policy` allows.
-pub async fn with_retry<T, F, Fut>(
-    policy: &RetryPolicy,
-    limiter: &DefaultDirectRateLimiter,
-    cancelled: &AtomicBool,
-    mut op: F,
-) -> Attempted<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let mut rng = Rng::from_time();
-    let mut attempts = 0;
-    loop {
-        limiter.until_ready().await;
-        attempts += 1;
-        let result = op().await;
-        let error = match result {
-            Ok(value) => return Attempted { result: Ok(value), attempts },
-            Err(e) => e,
-        };
-        if !error.is_transient() || attempts >= policy.max_attempts || cancelled.load(Ordering::SeqCst) {
-            return Attempted { result: Err(error), attempts };
-        }
-        let wait = policy.backoff(attempts, &mut rng).max(error.retry_after.unwrap_or_default());
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// The shared pacing of every request a run sends: one rate limiter, one retry policy, one
-/// concurrency bound and the run's cancellation flag.
+/// The shared pacing of every request a run sends: one rate limiter, one adaptive concurrency
+/// limit, one retry policy and the run's cancellation flag.
 #[derive(Debug)]
 pub struct Pacing {
     pub limiter: DefaultDirectRateLimiter,
+    /// How many requests may be in flight now (shrinks on 429, grows back on success).
+    pub gate: AdaptiveLimit,
     pub policy: RetryPolicy,
-    /// Requests in flight at most.
+    /// Requests in flight at most (`--concurrency`): how many jobs run at once.
     pub concurrency: usize,
     /// Set on Ctrl-C: no new work starts and retries stop.
     pub cancelled: std::sync::Arc<AtomicBool>,
+    /// Requests sleeping before a retry now, and the longest wait chosen lately (ms).
+    backing_off: AtomicUsize,
+    last_wait_ms: AtomicU64,
 }
 
 impl Pacing {
@@ -93,24 +71,62 @@ impl Pacing {
     pub fn new(rate: std::num::NonZeroU32, concurrency: usize, policy: RetryPolicy) -> Self {
         Pacing {
             limiter: governor::RateLimiter::direct(governor::Quota::per_second(rate)),
+            gate: AdaptiveLimit::new(concurrency),
             policy,
             concurrency,
             cancelled: std::sync::Arc::new(AtomicBool::new(false)),
+            backing_off: AtomicUsize::new(0),
+            last_wait_ms: AtomicU64::new(0),
         }
     }
 
-    /// Sends `op` with retry under this pacing.
-    pub async fn send<T, F, Fut>(&self, op: F) -> Attempted<T>
+    /// Sends `op`, retrying transient failures as the policy allows. Each attempt waits for a
+    /// slot under the adaptive limit, then for the rate limiter, so retries count against both.
+    pub async fn send<T, F, Fut>(&self, mut op: F) -> Attempted<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        with_retry(&self.policy, &self.limiter, &self.cancelled, op).await
+        let mut rng = Rng::from_time();
+        let mut attempts = 0;
+        loop {
+            let slot = self.gate.acquire().await;
+            self.limiter.until_ready().await;
+            attempts += 1;
+            let result = op().await;
+            match &result {
+                Err(e) if e.status == Some(429) => slot.throttled(),
+                _ => slot.succeeded(),
+            }
+            let error = match result {
+                Ok(value) => return Attempted { result: Ok(value), attempts },
+                Err(e) => e,
+            };
+            if !error.is_transient() || attempts >= self.policy.max_attempts || self.is_cancelled() {
+                return Attempted { result: Err(error), attempts };
+            }
+            let wait = self.policy.backoff(attempts, &mut rng).max(error.retry_after.unwrap_or_default());
+            self.last_wait_ms.store(wait.as_millis() as u64, Ordering::Relaxed);
+            self.backing_off.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+            self.backing_off.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Has the run been interrupted?
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// A short line for the progress bar: the concurrency now and any backoff.
+    pub fn status(&self) -> String {
+        let mut line = format!("{}/{} in flight", self.gate.current(), self.gate.max());
+        let waiting = self.backing_off.load(Ordering::Relaxed);
+        if waiting > 0 {
+            let ms = self.last_wait_ms.load(Ordering::Relaxed);
+            line.push_str(&format!(", {waiting} backing off ({:.1}s)", ms as f64 / 1000.0));
+        }
+        line
     }
 }
 
@@ -120,8 +136,9 @@ mod tests {
     use std::num::NonZeroU32;
     use std::sync::atomic::AtomicU32;
 
-    fn limiter() -> DefaultDirectRateLimiter {
-        governor::RateLimiter::direct(governor::Quota::per_second(NonZeroU32::new(1000).unwrap()))
+    fn pacing() -> Pacing {
+        let policy = RetryPolicy { base: Duration::from_millis(1), ..RetryPolicy::default() };
+        Pacing::new(NonZeroU32::new(1000).unwrap(), 4, policy)
     }
 
     fn err(status: u16) -> ApiError {
@@ -142,22 +159,22 @@ mod tests {
     #[tokio::test]
     async fn transient_errors_are_retried_until_success_and_counted() {
         let calls = AtomicU32::new(0);
-        let p = RetryPolicy { base: Duration::from_millis(1), ..RetryPolicy::default() };
-        let out = with_retry(&p, &limiter(), &AtomicBool::new(false), || async {
-            if calls.fetch_add(1, Ordering::SeqCst) < 2 { Err(err(429)) } else { Ok(7) }
-        })
-        .await;
+        let pacing = pacing();
+        let out = pacing.send(|| async { if calls.fetch_add(1, Ordering::SeqCst) < 2 { Err(err(429)) } else { Ok(7) } }).await;
         assert_eq!((out.result.unwrap(), out.attempts), (7, 3));
+        assert_eq!(pacing.gate.throttled(), 2, "429s reach the adaptive limit");
+        assert!(pacing.gate.current() < 4);
     }
 
     #[tokio::test]
     async fn permanent_errors_and_cancellation_stop_at_once() {
-        let p = RetryPolicy { base: Duration::from_millis(1), ..RetryPolicy::default() };
-        let out = with_retry(&p, &limiter(), &AtomicBool::new(false), || async { Err::<(), _>(err(422)) }).await;
+        let pacing = pacing();
+        let out = pacing.send(|| async { Err::<(), _>(err(422)) }).await;
         assert_eq!(out.attempts, 1);
-        let out = with_retry(&p, &limiter(), &AtomicBool::new(true), || async { Err::<(), _>(err(503)) }).await;
+        let out = pacing.send(|| async { Err::<(), _>(err(503)) }).await;
+        assert_eq!(out.attempts, pacing.policy.max_attempts);
+        pacing.cancelled.store(true, Ordering::SeqCst);
+        let out = pacing.send(|| async { Err::<(), _>(err(503)) }).await;
         assert_eq!(out.attempts, 1);
-        let out = with_retry(&p, &limiter(), &AtomicBool::new(false), || async { Err::<(), _>(err(503)) }).await;
-        assert_eq!(out.attempts, p.max_attempts);
     }
 }
