@@ -2,5 +2,6 @@
 
 mod deactivate;
 mod safety;
+mod throughput;
 mod sim;
 mod util;
