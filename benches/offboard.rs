@@ -11,6 +11,8 @@
 //!   `--concurrency 32`, with `--batch-size 100`, and the sequential baseline;
 //! - peak resident memory for tenants of 10,000, 100,000 and 1,000,000 users, 10,000 rows;
 //! - CPU time per deactivation against a zero-latency simulator.
+//!
+//! `cargo bench -- throughput`, `-- memory` or `-- cpu` runs one part.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -33,12 +35,22 @@ struct Run {
 }
 
 fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let work = tempfile::tempdir().expect("temporary directory");
     println!("wf-offboard benchmark ({} cores; simulator in-process, wf-offboard as a child process)\n", cores());
-    runtime.block_on(throughput(work.path()));
-    runtime.block_on(memory(work.path()));
-    runtime.block_on(cpu(work.path()));
+    // `cargo bench -- memory cpu` runs only those parts; no name runs all three.
+    let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
+    if wanted("throughput") {
+        runtime.block_on(throughput(work.path()));
+    }
+    if wanted("memory") {
+        runtime.block_on(memory(work.path()));
+    }
+    if wanted("cpu") {
+        runtime.block_on(cpu(work.path()));
+    }
 }
 
 /// The throughput table: ideal, defaults, --concurrency 32, --batch-size 100, sequential.
@@ -102,18 +114,20 @@ async fn throughput(dir: &Path) {
     );
 }
 
-/// Peak memory of the client for growing tenants, 10,000 rows each.
+/// Peak memory of the client for growing tenants, 10,000 rows each. The simulator runs as its
+/// own process here, so the client, forked from this small process, starts small: a child's
+/// peak RSS counts what it inherited before `exec`.
 async fn memory(dir: &Path) {
     println!("Peak memory (max RSS of the wf-offboard process), 10,000 rows, zero latency, cap {CAP}:");
     for users in [10_000, 100_000, 1_000_000] {
-        let tenant = Tenant::generate(users, SEED).expect("tenant");
-        let mut rows: Vec<String> = leavers(&tenant, 10_000).iter().map(User::id_hex).collect();
+        let server = ExternalSim::start(users).await;
+        let mut rows = server.leavers(10_000).await;
         let found = rows.len();
         rows.extend((found..10_000).map(|i| format!("left-{i}@nowhere.example")));
-        let server = start(tenant, Faults { max_in_flight: CAP, ..Faults::default() }).await;
         let input = dir.join("memory.csv");
         std::fs::write(&input, format!("user\n{}\n", rows.join("\n"))).expect("write the input");
-        let run = offboard(&server, &input, &dir.join("memory-report.csv"), &["--yes", "--quiet", "--max-deactivations", "100%"]).await;
+        let args = ["--yes", "--quiet", "--max-deactivations", "100%", "--rate", "20000"];
+        let run = offboard_at(&server.base_url, &server.api_key, &input, &dir.join("memory-report.csv"), &args).await;
         println!(
             "  {:>9} users: {:>6.1} MB peak, {:>6.2}s, {found} deactivated, {} not found (exit {})",
             users,
@@ -122,9 +136,70 @@ async fn memory(dir: &Path) {
             10_000 - found,
             run.exit
         );
-        server.stop().await;
+        server.stop();
     }
     println!();
+}
+
+/// `wf-offboard sim` in a child process.
+struct ExternalSim {
+    child: std::process::Child,
+    base_url: String,
+    api_key: String,
+}
+
+impl ExternalSim {
+    async fn start(users: usize) -> ExternalSim {
+        let api_key = sim::default_api_key(SEED);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--seed", &SEED.to_string(), "--users", &users.to_string()])
+            .args(["--max-in-flight", &CAP.to_string(), "--api-key", &api_key])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let base_url = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let line = lines.find_map(|l| l.ok().and_then(|l| l.strip_prefix("base URL:").map(|u| u.trim().to_string())));
+            // Keep reading so the simulator never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            line
+        })
+        .await
+        .expect("join")
+        .expect("the simulator prints its base URL");
+        ExternalSim { child, base_url, api_key }
+    }
+
+    /// Up to `n` active users who are not administrators, by ID, from the control endpoint.
+    async fn leavers(&self, n: usize) -> Vec<String> {
+        let http = reqwest::Client::new();
+        let mut ids = Vec::new();
+        for first in (0..).step_by(2000) {
+            let url = format!("{}/__sim/users?isActive=true&isAdmin=false&$$LIMIT=2000&$$FIRST={first}", self.base_url);
+            let page: serde_json::Value = http.get(url).send().await.expect("control endpoint").json().await.expect("json");
+            let users = page["data"].as_array().cloned().unwrap_or_default();
+            ids.extend(users.iter().filter_map(|u| u["ID"].as_str().map(String::from)));
+            if users.len() < 2000 || ids.len() >= n {
+                break;
+            }
+        }
+        ids.truncate(n);
+        ids
+    }
+
+    fn stop(self) {}
+}
+
+/// The simulator process never outlives the benchmark, even when a part of it panics.
+impl Drop for ExternalSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// CPU time per deactivation: a real run minus a dry run of the same list, zero latency.
@@ -134,10 +209,11 @@ async fn cpu(dir: &Path) {
     let rows = leavers(&tenant, N);
     let server = start(tenant, Faults { max_in_flight: CAP, ..Faults::default() }).await;
     let input = id_list(dir, "cpu.csv", &rows);
-    let dry = offboard(&server, &input, &dir.join("cpu-dry.csv"), &["--dry-run", "--quiet", "--max-deactivations", "100%"]).await;
-    let real = offboard(&server, &input, &dir.join("cpu-real.csv"), &["--yes", "--quiet", "--max-deactivations", "100%"]).await;
+    let fast = ["--quiet", "--max-deactivations", "100%", "--rate", "20000"];
+    let dry = offboard(&server, &input, &dir.join("cpu-dry.csv"), &[&fast[..], &["--dry-run"]].concat()).await;
+    let real = offboard(&server, &input, &dir.join("cpu-real.csv"), &[&fast[..], &["--yes"]].concat()).await;
     let per = real.cpu.saturating_sub(dry.cpu).as_secs_f64() / N as f64;
-    println!("CPU per deactivation (zero latency, {N} rows, {TENANT}-user tenant):");
+    println!("CPU per deactivation (zero latency, cap {CAP}, --rate 20000, {N} rows, {TENANT}-user tenant):");
     println!(
         "  real run {:.2}s CPU in {:.2}s, dry run {:.2}s CPU: {:.0} µs of CPU per deactivation ({:.0} deactivations/s)",
         real.cpu.as_secs_f64(),
@@ -196,7 +272,6 @@ async fn tenant_with_latency(latency: Duration) -> (SimHandle, Vec<User>) {
 }
 
 async fn start(tenant: Tenant, faults: Faults) -> SimHandle {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let credentials = Credentials { api_key: sim::default_api_key(SEED), password: sim::DEFAULT_PASSWORD.into() };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("the simulator starts")
 }
@@ -219,17 +294,22 @@ fn count_outcome(report: &Path, outcome: &str) -> usize {
     reader.records().filter(|r| r.as_ref().is_ok_and(|r| &r[column] == outcome)).count()
 }
 
-/// Runs `wf-offboard deactivate` as a child and measures it (off the async workers, which
-/// serve the simulator meanwhile).
+/// Runs `wf-offboard deactivate` as a child against an in-process simulator and measures it.
 async fn offboard(server: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Run {
+    offboard_at(&server.base_url, server.api_key(), input, report, extra).await
+}
+
+/// Runs `wf-offboard deactivate` as a child and measures it (off the async workers, which
+/// serve an in-process simulator meanwhile).
+async fn offboard_at(base_url: &str, api_key: &str, input: &Path, report: &Path, extra: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wf-offboard"));
     command
         .arg("deactivate")
         .arg(input)
-        .args(["--base-url", &server.base_url, "--report"])
+        .args(["--base-url", base_url, "--report"])
         .arg(report)
         .args(extra)
-        .env("WORKFRONT_API_KEY", server.api_key())
+        .env("WORKFRONT_API_KEY", api_key)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

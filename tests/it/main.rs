@@ -2,6 +2,6 @@
 
 mod deactivate;
 mod safety;
-mod throughput;
 mod sim;
+mod throughput;
 mod util;

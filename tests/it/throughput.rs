@@ -36,8 +36,7 @@ async fn bulk_mode_isolates_the_user_workfront_refuses_and_deactivates_the_rest(
     let dir = tempfile::tempdir().unwrap();
     let input = id_list(dir.path(), "in.csv", &people);
     let report = dir.path().join("r.csv");
-    let output =
-        deactivate(&sim, &input, &report, &["--yes", "--batch-size", "100", "--allow-admins", "--max-deactivations", "250"]).await;
+    let output = deactivate(&sim, &input, &report, &["--yes", "--batch-size", "100", "--allow-admins", "--max-deactivations", "250"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
     let rows = read_report(&report);
     assert_eq!(rows.len(), 250);
