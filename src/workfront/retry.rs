@@ -120,7 +120,7 @@ impl Pacing {
 
     /// A short line for the progress bar: the concurrency now and any backoff.
     pub fn status(&self) -> String {
-        let mut line = format!("{}/{} in flight", self.gate.current(), self.gate.max());
+        let mut line = format!("concurrency {}/{}", self.gate.current(), self.gate.max());
         let waiting = self.backing_off.load(Ordering::Relaxed);
         if waiting > 0 {
             let ms = self.last_wait_ms.load(Ordering::Relaxed);
