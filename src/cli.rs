@@ -83,12 +83,17 @@ pub struct RunArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long)]
     pub quiet: bool,
+
+    /// Also write a machine-readable summary here: counts per outcome, timings, requests sent,
+    /// the report path.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
 }
 
 /// `wf-offboard deactivate`.
 #[derive(Debug, Clone, Args)]
 pub struct DeactivateArgs {
-    /// The CSV of people leaving: usernames, email addresses or user IDs.
+    /// The list of people leaving (CSV, .xlsx, .xls or .ods): usernames, emails or user IDs.
     pub input: PathBuf,
 
     #[command(flatten)]
@@ -97,6 +102,10 @@ pub struct DeactivateArgs {
     /// The column holding the identifiers (default: a header such as username, email or ID).
     #[arg(long)]
     pub column: Option<String>,
+
+    /// The sheet to read from a spreadsheet input (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 
     #[command(flatten)]
     pub run: RunArgs,

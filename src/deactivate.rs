@@ -6,12 +6,11 @@
 //! read-only; a fatal error there exits 2, the guard exits 3, with nothing written to Workfront.
 
 use std::future::Future;
-use std::path::Path;
 use std::time::Instant;
 
 use crate::directory::{Wanted, fetch_directory};
 use crate::exit::Exit;
-use crate::input::{Input, read_rows};
+use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan, protected_users};
 use crate::prior::read_prior;
@@ -26,8 +25,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let input = read_list(&settings.input, settings.column.as_deref()).map_err(fatal)?;
-    let protect = settings.protect.as_deref().map(|path| read_list(path, None)).transpose().map_err(fatal)?;
+    let input = read_file(&settings.input, settings.column.as_deref(), settings.sheet.as_deref()).map_err(fatal)?;
+    let protect = settings.protect.as_deref().map(|path| read_file(path, None, None)).transpose().map_err(fatal)?;
     let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
     if !run.quiet {
         eprintln!("{}: {} rows, identifiers from {}", settings.input.display(), input.rows.len(), input.column);
@@ -48,7 +47,7 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
             listing.finish_and_clear();
             eprintln!("interrupted while listing users; nothing was changed");
             let counts = skip_all(&input.rows, &run.report).map_err(fatal)?;
-            return Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0 });
+            return Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests: client.requests_sent() });
         }
     };
     listing.finish_and_clear();
@@ -84,14 +83,7 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let (counts, interrupted) =
         carry_out(run, &client, &pacing, Work { plan, carried, dry_run, direction: Direction::Deactivate }, interrupt).await?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total })
-}
-
-/// Reads an identifier list (the input, or a `--protect` file).
-fn read_list(path: &Path, column: Option<&str>) -> Result<Input, String> {
-    let source = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
-    read_rows(std::io::BufReader::new(file), &source, column)
+    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() })
 }
 
 /// Writes a report in which every row is `skipped`, for a run stopped before its plan existed.

@@ -76,6 +76,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
             batch_size: 1,
             yes: true,
             quiet: false,
+            summary_json: None,
         },
     };
     let key = server.api_key().to_string();
@@ -111,7 +112,17 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         input: input.to_path_buf(),
         connection: connection_args(base_url),
         column: None,
-        run: RunArgs { dry_run, report: Some(report.to_path_buf()), concurrency: 10, rate: 300, batch_size: 1, yes: true, quiet: false },
+        sheet: None,
+        run: RunArgs {
+            dry_run,
+            report: Some(report.to_path_buf()),
+            concurrency: 10,
+            rate: 300,
+            batch_size: 1,
+            yes: true,
+            quiet: false,
+            summary_json: None,
+        },
         max_deactivations: None,
         allow_admins: false,
         protect: None,

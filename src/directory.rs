@@ -6,7 +6,7 @@
 //! error, never a guess. Only the users some input row can refer to are kept, so memory follows
 //! the input, not the tenant.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, stream};
 use indicatif::ProgressBar;
@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::input::InputRow;
 use crate::plan::{Identifier, classify};
+use crate::suggest::Suggester;
 use crate::workfront::{Client, Pacing};
 
 /// Workfront's largest page.
@@ -43,6 +44,8 @@ pub struct Directory {
     pub active: u64,
     /// The user the key belongs to.
     pub api_user_id: String,
+    /// For input usernames or emails (lower-cased): the closest names in the tenant.
+    pub suggestions: HashMap<String, Vec<String>>,
 }
 
 /// The identifiers the input mentions, to keep only the users that matter while listing.
@@ -126,6 +129,7 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
         .buffer_unordered(pacing.concurrency);
     let mut done = Vec::with_capacity(pages);
     let mut users: Vec<DirUser> = Vec::new();
+    let mut suggester = Suggester::new(&wanted.names);
     while let Some((number, attempted)) = fetched.next().await {
         let first = number * PAGE_SIZE;
         let listed =
@@ -150,6 +154,8 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
             page.first_id.get_or_insert_with(|| user.id.clone());
             page.last_id = Some(user.id.clone());
             page.active += u64::from(user.is_active);
+            suggester.offer(&user.username.to_lowercase());
+            suggester.offer(&user.email.to_lowercase());
             if wanted.keeps(&user) || user.id == api_user_id {
                 page.kept.push(user);
             }
@@ -172,7 +178,8 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
         return Err(format!("the tenant changed while it was being listed ({count} users, then {recount}); run again"));
     }
     users.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Directory { users, total: count, active: done.iter().map(|p| p.active).sum(), api_user_id })
+    let active = done.iter().map(|p| p.active).sum();
+    Ok(Directory { users, total: count, active, api_user_id, suggestions: suggester.finish() })
 }
 
 #[cfg(test)]

@@ -94,7 +94,10 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
         Decision::Deactivate | Decision::Reactivate => return None,
         Decision::AlreadyActive => (OutcomeKind::AlreadyActive, String::new()),
         Decision::AlreadyInactive => (OutcomeKind::AlreadyInactive, String::new()),
-        Decision::NotFound => (OutcomeKind::NotFound, "no user has this ID, username or email".to_string()),
+        Decision::NotFound(near) if near.is_empty() => (OutcomeKind::NotFound, "no user has this ID, username or email".to_string()),
+        Decision::NotFound(near) => {
+            (OutcomeKind::NotFound, format!("no user has this ID, username or email; did you mean {}?", near.join(" or ")))
+        }
         Decision::Ambiguous(why) => (OutcomeKind::Ambiguous, why.clone()),
         Decision::Duplicate { first_row } => (OutcomeKind::Duplicate, format!("same user as row {first_row}")),
         Decision::Invalid(why) => (OutcomeKind::Invalid, why.clone()),

@@ -1,4 +1,8 @@
-//! The leavers' list: CSV → rows, each with its 1-based data row number.
+//! The leavers' list: CSV or a spreadsheet → rows, each with its row number.
+//!
+//! Spreadsheets (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`, read with calamine) go through the
+//! same column detection; their rows keep the sheet's own row numbers, so the report points at
+//! the row the administrator sees in Excel.
 //!
 //! The delimiter (comma, semicolon or tab) is sniffed from the first line, a UTF-8 BOM is
 //! dropped, and the identifier column is `--column NAME`, else the first header that names an
@@ -7,6 +11,7 @@
 //! request is sent: a half-read list must never look like a complete one.
 
 use std::io::Read;
+use std::path::Path;
 
 /// One non-blank data row of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +30,8 @@ pub struct Input {
     pub rows: Vec<InputRow>,
     /// The column used, e.g. `email` or `column 1`.
     pub column: String,
-    pub delimiter: u8,
+    /// The CSV delimiter; `None` for a spreadsheet.
+    pub delimiter: Option<u8>,
 }
 
 /// Header names that mark the identifier column, in order of preference; compared ignoring
@@ -56,16 +62,38 @@ pub fn read_rows(mut reader: impl Read, source: &str, column: Option<&str>) -> R
         let line = record.position().map_or(0, |p| p.line());
         records.push((line, record));
     }
+    let records: Vec<(u64, Vec<String>)> = records.into_iter().map(|(line, r)| (line, r.iter().map(String::from).collect())).collect();
+    let (rows, column) = select(&records, source, column, Numbering::DataRows, "line")?;
+    Ok(Input { rows, column, delimiter: Some(delimiter) })
+}
+
+/// How the report numbers rows: CSV rows count data rows from 1; spreadsheet rows keep the
+/// sheet's own row numbers, as the administrator sees them in Excel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbering {
+    DataRows,
+    SheetRows,
+}
+
+/// Picks the identifier column from non-blank `records` (line or sheet row, cells) and makes
+/// the rows. `place` names a line in errors ("line", "row").
+fn select(
+    records: &[(u64, Vec<String>)],
+    source: &str,
+    column: Option<&str>,
+    numbering: Numbering,
+    place: &str,
+) -> Result<(Vec<InputRow>, String), String> {
     let Some((_, first)) = records.first() else {
         return Err(format!("{source}: the file has no rows"));
     };
-    let headers: Vec<String> = first.iter().map(normalise).collect();
+    let headers: Vec<String> = first.iter().map(|h| normalise(h)).collect();
     let (index, name, has_header) = match column {
         Some(wanted) => {
             let found = headers.iter().position(|h| *h == normalise(wanted));
             let index = found.ok_or_else(|| {
-                let seen: Vec<&str> = first.iter().map(str::trim).collect();
-                format!("{source}: line {}: no column named {wanted:?} (the first line has: {})", records[0].0, seen.join(", "))
+                let seen: Vec<&str> = first.iter().map(|c| c.trim()).collect();
+                format!("{source}: {place} {}: no column named {wanted:?} (the first {place} has: {})", records[0].0, seen.join(", "))
             })?;
             (index, first[index].trim().to_string(), true)
         }
@@ -74,16 +102,79 @@ pub fn read_rows(mut reader: impl Read, source: &str, column: Option<&str>) -> R
             None => (0, "column 1 (no header)".to_string(), false),
         },
     };
-    let data = if has_header { &records[1..] } else { &records[..] };
+    let data = if has_header { &records[1..] } else { records };
     if data.is_empty() {
         return Err(format!("{source}: the file has a header but no data rows"));
     }
     let rows = data
         .iter()
         .enumerate()
-        .map(|(i, (line, record))| InputRow { row: i + 1, line: *line, value: record.get(index).unwrap_or("").trim().to_string() })
+        .map(|(i, (line, cells))| {
+            let row = match numbering {
+                Numbering::DataRows => i + 1,
+                Numbering::SheetRows => *line as usize,
+            };
+            InputRow { row, line: *line, value: cells.get(index).map_or("", |c| c.trim()).to_string() }
+        })
         .collect();
-    Ok(Input { rows, column: name, delimiter })
+    Ok((rows, name))
+}
+
+/// Is `path` a spreadsheet (by its extension)?
+pub fn is_spreadsheet(path: &Path) -> bool {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    matches!(extension.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+}
+
+/// Reads a list from a CSV file or a spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`):
+/// the first sheet, or `sheet`.
+pub fn read_file(path: &Path, column: Option<&str>, sheet: Option<&str>) -> Result<Input, String> {
+    let source = path.display().to_string();
+    if is_spreadsheet(path) {
+        return read_sheet(path, &source, column, sheet);
+    }
+    if sheet.is_some() {
+        return Err(format!("{source}: --sheet applies to spreadsheets (.xlsx, .xls, .ods), not CSV files"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
+    read_rows(std::io::BufReader::new(file), &source, column)
+}
+
+/// Reads one sheet of a workbook; rows keep the sheet's row numbers.
+fn read_sheet(path: &Path, source: &str, column: Option<&str>, sheet: Option<&str>) -> Result<Input, String> {
+    use calamine::Reader;
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(wanted) => names.iter().find(|n| n.as_str() == wanted).or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(wanted))),
+        None => names.first(),
+    };
+    let Some(name) = name.cloned() else {
+        return Err(match sheet {
+            Some(wanted) => format!("{source}: no sheet named {wanted:?} (it has: {})", names.join(", ")),
+            None => format!("{source}: the workbook has no sheets"),
+        });
+    };
+    let range = workbook.worksheet_range(&name).map_err(|e| format!("{source}: sheet {name:?}: {e}"))?;
+    let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
+    let records: Vec<(u64, Vec<String>)> = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| (first_row + i as u64 + 1, cells.iter().map(cell_text).collect::<Vec<String>>()))
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    let shown = format!("{source} (sheet {name:?})");
+    let (rows, column) = select(&records, &shown, column, Numbering::SheetRows, "row")?;
+    Ok(Input { rows, column, delimiter: None })
+}
+
+/// A cell as the text the administrator sees: whole numbers without `.0`, errors as `#…`.
+fn cell_text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        calamine::Data::Empty => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// Picks `,`, `;` or tab by which occurs most on the first non-blank line, outside quotes.
@@ -135,7 +226,7 @@ mod tests {
         let input = read("ID,Email\n1,a@x\n", None).unwrap();
         assert_eq!(values(&input), [(1, "a@x")], "email is preferred to ID");
         let input = read("Who;Login\nx;ada\n", Some("login")).unwrap();
-        assert_eq!((values(&input), input.delimiter), (vec![(1, "ada")], b';'));
+        assert_eq!((values(&input), input.delimiter), (vec![(1, "ada")], Some(b';')));
     }
 
     #[test]
@@ -148,7 +239,7 @@ mod tests {
     #[test]
     fn bom_tabs_and_quotes() {
         let input = read("\u{feff}username\tnote\n\"ada\"\t\"a, b\"\n", None).unwrap();
-        assert_eq!((values(&input), input.delimiter), (vec![(1, "ada")], b'\t'));
+        assert_eq!((values(&input), input.delimiter), (vec![(1, "ada")], Some(b'\t')));
     }
 
     #[test]

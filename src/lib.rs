@@ -34,6 +34,7 @@ pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod sim;
+pub mod suggest;
 pub mod verify;
 pub mod workfront;
 
@@ -65,6 +66,15 @@ fn usage(message: &str) -> Exit {
 
 /// Prints a finished run's summary, or its error, and picks the exit code.
 fn finish(run: &settings::RunSettings, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
+    if let Some(path) = &run.summary_json {
+        let command = match direction {
+            Direction::Deactivate => "deactivate",
+            Direction::Reactivate => "reactivate",
+        };
+        if let Err(e) = session::write_summary_json(path, command, run, &result) {
+            eprintln!("error: {e}");
+        }
+    }
     match result {
         Ok(summary) => {
             session::print_summary(run, direction, &summary);

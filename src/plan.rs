@@ -71,7 +71,8 @@ pub enum Decision {
     /// Active and not protected: deactivate (or, in a dry run, report that it would be).
     Deactivate,
     AlreadyInactive,
-    NotFound,
+    /// Nobody has this value; the closest usernames or emails in the tenant, if any.
+    NotFound(Vec<String>),
     /// The value points at several users; the reason names them.
     Ambiguous(String),
     /// The same user as an earlier row.
@@ -149,7 +150,7 @@ impl<'d> Index<'d> {
     /// The one user a value identifies and how, or the decision that it identifies none or several.
     fn find(&self, identifier: &Identifier) -> Result<(usize, MatchedBy), Decision> {
         match self.candidates(identifier) {
-            (all, _) if all.is_empty() => Err(Decision::NotFound),
+            (all, _) if all.is_empty() => Err(Decision::NotFound(Vec::new())),
             (all, matched_by) if all.len() == 1 => Ok((all[0], matched_by)),
             (many, _) => {
                 let who: Vec<String> = many.iter().map(|&i| format!("{} ({})", self.users[i].username, self.users[i].id)).collect();
@@ -188,6 +189,13 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
             };
             let (i, matched_by) = match index.find(&identifier) {
                 Ok(found) => found,
+                Err(Decision::NotFound(_)) => {
+                    let near = match &identifier {
+                        Identifier::Name(name) => directory.suggestions.get(name).cloned().unwrap_or_default(),
+                        Identifier::Id(_) => Vec::new(),
+                    };
+                    return unmatched(Decision::NotFound(near));
+                }
                 Err(decision) => return unmatched(decision),
             };
             let user = &directory.users[i];
@@ -220,7 +228,7 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
             let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string() };
             let user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
             let decision = match &user {
-                None => Decision::NotFound,
+                None => Decision::NotFound(Vec::new()),
                 Some(u) if u.is_active => Decision::AlreadyActive,
                 Some(_) => Decision::Reactivate,
             };
@@ -260,6 +268,7 @@ mod tests {
             total: 8,
             active: 7,
             api_user_id: "f".repeat(32),
+            suggestions: HashMap::new(),
         }
     }
 
@@ -288,11 +297,11 @@ mod tests {
     #[test]
     fn not_found_invalid_and_protected() {
         let got = decide(&["nobody@x.example", "", "John Smith", &"f".repeat(32), &"9".repeat(32)]);
-        assert_eq!(got[0].0, Decision::NotFound);
+        assert_eq!(got[0].0, Decision::NotFound(Vec::new()));
         assert!(matches!(&got[1].0, Decision::Invalid(why) if why.contains("empty")));
         assert!(matches!(&got[2].0, Decision::Invalid(why) if why.contains("spaces")));
         assert!(matches!(&got[3].0, Decision::Protected(why) if why.contains("API user")));
-        assert_eq!(got[4].0, Decision::NotFound);
+        assert_eq!(got[4].0, Decision::NotFound(Vec::new()));
     }
 
     #[test]
@@ -354,7 +363,7 @@ mod tests {
         let now: HashMap<String, DirUser> = dir().users.into_iter().map(|u| (u.id.clone(), u)).collect();
         let plan = build_undo_plan(&prior, &now);
         let decisions: Vec<(usize, Decision)> = plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
-        assert_eq!(decisions, [(1, Decision::Reactivate), (2, Decision::AlreadyActive), (3, Decision::NotFound)]);
+        assert_eq!(decisions, [(1, Decision::Reactivate), (2, Decision::AlreadyActive), (3, Decision::NotFound(Vec::new()))]);
         assert_eq!((plan[0].input.value.as_str(), plan[0].matched_by), ("=e", Some(MatchedBy::Id)));
     }
 }

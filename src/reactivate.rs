@@ -55,5 +55,5 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     )
     .await?;
     let exit = counts.exit(interrupted);
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64 })
+    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent() })
 }

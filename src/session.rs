@@ -23,6 +23,8 @@ pub struct RunSummary {
     pub exit: Exit,
     pub elapsed: Duration,
     pub users_listed: u64,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
 }
 
 /// Which way a run changes users, for messages.
@@ -213,6 +215,53 @@ async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collecto
             }
         }
     }
+}
+
+/// Writes the machine-readable summary (`--summary-json`): what ran, against which tenant, the
+/// counts per outcome, timings, requests sent and the report, or the error that stopped it.
+pub fn write_summary_json(
+    path: &std::path::Path,
+    command: &str,
+    run: &RunSettings,
+    result: &Result<RunSummary, (Exit, String)>,
+) -> Result<(), String> {
+    let value = summary_json(command, &run.connection.host, run.dry_run, &run.report, result);
+    let text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write the summary {}: {e}", path.display()))
+}
+
+/// The summary as JSON (format version 1).
+pub fn summary_json(
+    command: &str,
+    tenant: &str,
+    dry_run: bool,
+    report: &std::path::Path,
+    result: &Result<RunSummary, (Exit, String)>,
+) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "version": 1,
+        "command": command,
+        "tenant": tenant,
+        "dry_run": dry_run,
+    });
+    match result {
+        Ok(summary) => {
+            let outcomes: serde_json::Map<String, serde_json::Value> =
+                summary.counts.0.iter().map(|(kind, n)| (kind.label().to_string(), serde_json::Value::from(*n))).collect();
+            value["exit_code"] = summary.exit.code().into();
+            value["report"] = report.display().to_string().into();
+            value["rows"] = summary.counts.total().into();
+            value["outcomes"] = outcomes.into();
+            value["users_listed"] = summary.users_listed.into();
+            value["requests_sent"] = summary.requests.into();
+            value["elapsed_seconds"] = summary.elapsed.as_secs_f64().into();
+        }
+        Err((exit, message)) => {
+            value["exit_code"] = exit.code().into();
+            value["error"] = message.clone().into();
+        }
+    }
+    value
 }
 
 /// Prints the closing summary to stderr and the report path to stdout.

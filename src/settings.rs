@@ -43,6 +43,7 @@ pub struct RunSettings {
     pub batch_size: usize,
     pub yes: bool,
     pub quiet: bool,
+    pub summary_json: Option<PathBuf>,
 }
 
 impl RunSettings {
@@ -78,6 +79,7 @@ impl RunSettings {
             batch_size: args.batch_size,
             yes: args.yes,
             quiet: args.quiet,
+            summary_json: args.summary_json.clone(),
         })
     }
 }
@@ -88,6 +90,7 @@ pub struct Settings {
     pub run: RunSettings,
     pub input: PathBuf,
     pub column: Option<String>,
+    pub sheet: Option<String>,
     /// The blast-radius guard.
     pub max_deactivations: Limit,
     pub allow_admins: bool,
@@ -110,6 +113,7 @@ impl Settings {
             run,
             input: args.input.clone(),
             column: args.column.clone(),
+            sheet: args.sheet.clone(),
             max_deactivations,
             allow_admins: args.allow_admins,
             protect: args.protect.clone(),

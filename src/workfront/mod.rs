@@ -89,6 +89,8 @@ pub struct Client {
     http: reqwest::Client,
     root: Url,
     auth: Option<Auth>,
+    /// HTTP requests sent by this client and its clones, retries included.
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Installs ring as rustls's crypto provider once per process (reqwest is built without one).
@@ -107,13 +109,18 @@ impl Client {
             .pool_max_idle_per_host(128)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Client { http, root, auth: None })
+        Ok(Client { http, root, auth: None, sent: Default::default() })
     }
 
     /// The same client, authenticating with `auth`.
     pub fn with_auth(mut self, auth: Auth) -> Client {
         self.auth = Some(auth);
         self
+    }
+
+    /// HTTP requests sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends one request and unwraps the `{"data": …}` envelope.
@@ -133,6 +140,7 @@ impl Client {
         if let Some(form) = form {
             request = request.form(form);
         }
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = request.send().await.map_err(|e| ApiError::transport(&e))?;
         let status = response.status().as_u16();
         let retry_after = response
