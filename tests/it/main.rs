@@ -3,5 +3,6 @@
 mod deactivate;
 mod safety;
 mod sim;
+mod spreadsheets;
 mod throughput;
 mod util;
