@@ -21,6 +21,9 @@ pub enum Command {
     Deactivate(DeactivateArgs),
     /// Undo a run: reactivate the users an earlier report shows as deactivated.
     Reactivate(ReactivateArgs),
+    /// Read-only audit of a list (or, with --roster, of everyone not on it): outcomes, licences,
+    /// last logins and the open work each user still holds.
+    Audit(AuditArgs),
     /// Run a local Workfront simulator to rehearse against.
     Sim(SimArgs),
     /// Rehearse an offboarding end to end against a built-in simulator.
@@ -140,6 +143,61 @@ pub struct ReactivateArgs {
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// `wf-offboard audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// The list to audit (CSV, .xlsx, .xls or .ods): usernames, emails or user IDs.
+    #[arg(required_unless_present = "roster", conflicts_with = "roster")]
+    pub input: Option<PathBuf>,
+
+    /// The people who STAY: audit every active user who is not on this list instead.
+    #[arg(long, value_name = "ROSTER")]
+    pub roster: Option<PathBuf>,
+
+    /// With --roster: write the candidates as an input file for `deactivate`.
+    #[arg(long, value_name = "PATH", requires = "roster")]
+    pub write_candidates: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// The column holding the identifiers (default: a header such as username, email or ID).
+    #[arg(long)]
+    pub column: Option<String>,
+
+    /// The sheet to read from a spreadsheet (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+
+    /// Audit as if System Administrators may be deactivated (protected by default).
+    #[arg(long)]
+    pub allow_admins: bool,
+
+    /// Users who must never be deactivated (usernames, emails or IDs).
+    #[arg(long, value_name = "FILE")]
+    pub protect: Option<PathBuf>,
+
+    /// Where to write the audit CSV (default: wf-offboard-audit-<time>.csv here).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
+    #[arg(long, default_value_t = 10)]
+    pub concurrency: usize,
+
+    /// Requests per second at most.
+    #[arg(long, default_value_t = 300)]
+    pub rate: u32,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Also write a machine-readable summary here.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
 }
 
 /// `wf-offboard sim`.

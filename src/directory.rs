@@ -31,6 +31,8 @@ pub struct DirUser {
     pub is_active: bool,
     pub is_admin: bool,
     pub license_type: String,
+    /// `lastLoginDate` as Workfront wrote it; empty if never.
+    pub last_login: String,
 }
 
 /// The users that matter for this input, and facts about the whole tenant.
@@ -46,6 +48,9 @@ pub struct Directory {
     pub api_user_id: String,
     /// For input usernames or emails (lower-cased): the closest names in the tenant.
     pub suggestions: HashMap<String, Vec<String>>,
+    /// With [`Wanted::others`]: the active users no input row refers to (a roster's leavers),
+    /// the API user excepted.
+    pub others: Vec<DirUser>,
 }
 
 /// The identifiers the input mentions, to keep only the users that matter while listing.
@@ -53,6 +58,8 @@ pub struct Directory {
 pub struct Wanted {
     ids: HashSet<String>,
     names: HashSet<String>,
+    /// Also keep the active users no row refers to (roster mode).
+    pub others: bool,
 }
 
 impl Wanted {
@@ -99,6 +106,7 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
         is_active,
         is_admin: flag("isAdmin").unwrap_or(false),
         license_type: text("licenseType"),
+        last_login: text("lastLoginDate"),
         id,
     })
 }
@@ -130,6 +138,7 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
     let mut done = Vec::with_capacity(pages);
     let mut users: Vec<DirUser> = Vec::new();
     let mut suggester = Suggester::new(&wanted.names);
+    let mut others = Vec::new();
     while let Some((number, attempted)) = fetched.next().await {
         let first = number * PAGE_SIZE;
         let listed =
@@ -158,6 +167,8 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
             suggester.offer(&user.email.to_lowercase());
             if wanted.keeps(&user) || user.id == api_user_id {
                 page.kept.push(user);
+            } else if wanted.others && user.is_active {
+                others.push(user);
             }
         }
         progress.inc(listed.len() as u64);
@@ -179,7 +190,8 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
     }
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let active = done.iter().map(|p| p.active).sum();
-    Ok(Directory { users, total: count, active, api_user_id, suggestions: suggester.finish() })
+    others.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Directory { users, total: count, active, api_user_id, suggestions: suggester.finish(), others })
 }
 
 #[cfg(test)]
@@ -211,6 +223,7 @@ mod tests {
             is_active: true,
             is_admin: false,
             license_type: String::new(),
+            last_login: String::new(),
         };
         assert!(wanted.keeps(&user("1", "ada@x", "z")));
         assert!(wanted.keeps(&user("1", "z", "ADA@x")));

@@ -14,6 +14,7 @@
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
 //! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
 
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod deactivate;
@@ -55,7 +56,49 @@ pub async fn run(cli: Cli) -> Exit {
             Ok(settings) => finish(&settings.run, Direction::Reactivate, reactivate::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
+        Command::Audit(args) => match settings::AuditSettings::from_args(&args, &env) {
+            Ok(settings) => finish_audit(&settings, audit::run(&settings, interrupted()).await),
+            Err(message) => usage(&message),
+        },
         Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// Prints an audit's summary (its findings are printed as it ends), writes its JSON summary.
+fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditSummary, (Exit, String)>) -> Exit {
+    let run = &settings.run;
+    if let Some(path) = &run.summary_json {
+        let basic = result.as_ref().map(|a| a.run.clone()).map_err(Clone::clone);
+        let mut value = session::summary_json("audit", &run.connection.host, true, &run.report, &basic);
+        if let Ok(found) = &result {
+            value["licences_freed"] = serde_json::json!(found.licences_freed);
+            value["users_with_open_work"] = found.with_open_work.into();
+            if settings.roster {
+                value["roster_problems"] = found.roster_problems.into();
+                value["candidates"] = found.run.counts.total().into();
+            }
+            if let Some(path) = &settings.write_candidates {
+                value["candidates_file"] = path.display().to_string().into();
+                value["candidates_written"] = found.candidates.into();
+            }
+        }
+        let text = serde_json::to_string_pretty(&value).expect("a JSON value serialises") + "\n";
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write the summary {}: {e}", path.display());
+        }
+    }
+    match result {
+        Ok(found) => {
+            session::print_summary(run, Direction::Deactivate, &found.run);
+            if let Some(path) = &settings.write_candidates {
+                println!("candidates: {} ({} users)", path.display(), found.candidates);
+            }
+            found.run.exit
+        }
+        Err((exit, message)) => {
+            eprintln!("error: {message}");
+            exit
+        }
     }
 }
 

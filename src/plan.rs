@@ -176,6 +176,37 @@ pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -
     Ok(listed)
 }
 
+/// What to do with a matched user who is not a duplicate: protected users first (so a
+/// protected user is reported as such even when inactive), then by state.
+fn decide(user: &DirUser, api_user_id: &str, protection: &Protection) -> Decision {
+    if user.id == api_user_id {
+        Decision::Protected("this is the API user's own account; deactivating it would lock this tool out".into())
+    } else if let Some(why) = protection.listed.get(&user.id) {
+        Decision::Protected(why.clone())
+    } else if user.is_admin && !protection.allow_admins {
+        Decision::Protected("a System Administrator: pass --allow-admins to deactivate administrators".into())
+    } else if !user.is_active {
+        Decision::AlreadyInactive
+    } else {
+        Decision::Deactivate
+    }
+}
+
+/// Plans a roster audit's candidates (active users on no roster row): row `n` is the n-th
+/// candidate, identified by ID, decided like any matched user.
+pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &Protection) -> Vec<PlannedRow> {
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, user)| PlannedRow {
+            input: InputRow { row: i + 1, line: 0, value: user.id.clone() },
+            matched_by: Some(MatchedBy::Id),
+            user: Some(user.clone()),
+            decision: decide(user, api_user_id, protection),
+        })
+        .collect()
+}
+
 /// Decides every row, in input order.
 pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protection) -> Vec<PlannedRow> {
     let index = Index::new(&directory.users);
@@ -199,18 +230,9 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
                 Err(decision) => return unmatched(decision),
             };
             let user = &directory.users[i];
-            let decision = if let Some(&first_row) = first_row_of.get(user.id.as_str()) {
-                Decision::Duplicate { first_row }
-            } else if user.id == directory.api_user_id {
-                Decision::Protected("this is the API user's own account; deactivating it would lock this tool out".into())
-            } else if let Some(why) = protection.listed.get(&user.id) {
-                Decision::Protected(why.clone())
-            } else if user.is_admin && !protection.allow_admins {
-                Decision::Protected("a System Administrator: pass --allow-admins to deactivate administrators".into())
-            } else if !user.is_active {
-                Decision::AlreadyInactive
-            } else {
-                Decision::Deactivate
+            let decision = match first_row_of.get(user.id.as_str()) {
+                Some(&first_row) => Decision::Duplicate { first_row },
+                None => decide(user, &directory.api_user_id, protection),
             };
             first_row_of.entry(&user.id).or_insert(row.row);
             PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(user.clone()), decision }
@@ -250,6 +272,7 @@ mod tests {
             is_active: active,
             is_admin: false,
             license_type: "F".into(),
+            last_login: String::new(),
         }
     }
 
@@ -269,6 +292,7 @@ mod tests {
             active: 7,
             api_user_id: "f".repeat(32),
             suggestions: HashMap::new(),
+            others: Vec::new(),
         }
     }
 

@@ -10,8 +10,6 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::directory::DirUser;
 use crate::exit::Exit;
 use crate::plan::MatchedBy;
@@ -110,24 +108,6 @@ pub struct Outcome {
     pub finished_at: String,
 }
 
-/// The report's columns, in order; the header is exactly these names.
-#[derive(Debug, Serialize)]
-struct ReportRow<'a> {
-    row: usize,
-    input: String,
-    matched_by: &'a str,
-    user_id: &'a str,
-    name: String,
-    username: String,
-    email: String,
-    was_active: &'a str,
-    outcome: &'a str,
-    http_status: Option<u16>,
-    attempts: u32,
-    error: String,
-    finished_at: &'a str,
-}
-
 /// Makes a cell safe to open in a spreadsheet.
 pub fn neutralise(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
@@ -141,23 +121,25 @@ pub fn unneutralise(cell: &str) -> &str {
     }
 }
 
-fn to_row(o: &Outcome) -> ReportRow<'_> {
+/// One outcome as the report's cells, in [`HEADER`] order, neutralised.
+pub fn record(o: &Outcome) -> Vec<String> {
     let user = o.user.as_ref();
-    ReportRow {
-        row: o.row,
-        input: neutralise(&o.input),
-        matched_by: o.matched_by.map_or("", MatchedBy::label),
-        user_id: user.map_or("", |u| u.id.as_str()),
-        name: neutralise(user.map_or("", |u| u.name.as_str())),
-        username: neutralise(user.map_or("", |u| u.username.as_str())),
-        email: neutralise(user.map_or("", |u| u.email.as_str())),
-        was_active: user.map_or("", |u| if u.is_active { "true" } else { "false" }),
-        outcome: o.kind.label(),
-        http_status: o.http_status,
-        attempts: o.attempts,
-        error: neutralise(&o.error),
-        finished_at: &o.finished_at,
-    }
+    let text = |f: fn(&DirUser) -> &str| neutralise(user.map_or("", f));
+    vec![
+        o.row.to_string(),
+        neutralise(&o.input),
+        o.matched_by.map_or("", MatchedBy::label).to_string(),
+        user.map_or("", |u| u.id.as_str()).to_string(),
+        text(|u| &u.name),
+        text(|u| &u.username),
+        text(|u| &u.email),
+        user.map_or("", |u| if u.is_active { "true" } else { "false" }).to_string(),
+        o.kind.label().to_string(),
+        o.http_status.map(|s| s.to_string()).unwrap_or_default(),
+        o.attempts.to_string(),
+        neutralise(&o.error),
+        o.finished_at.clone(),
+    ]
 }
 
 /// Writes outcomes as they arrive; keeps them to rewrite the file in input order at the end.
@@ -179,7 +161,7 @@ impl ReportWriter {
 
     /// Appends one row and flushes it to disk.
     pub fn write(&mut self, outcome: Outcome) -> Result<(), String> {
-        self.writer.serialize(to_row(&outcome)).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.writer.write_record(record(&outcome)).map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.writer.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.outcomes.push(outcome);
         Ok(())
@@ -211,7 +193,7 @@ impl ReportWriter {
             let mut writer = headerless(File::create(&tmp)?);
             write_header(&mut writer)?;
             for outcome in &self.outcomes {
-                writer.serialize(to_row(outcome))?;
+                writer.write_record(record(outcome))?;
             }
             writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             std::fs::rename(&tmp, &self.path)?;

@@ -95,6 +95,7 @@ mod tests {
             is_active: decision == Decision::Deactivate,
             is_admin: false,
             license_type: String::new(),
+            last_login: String::new(),
         };
         PlannedRow { input: InputRow { row, line: row as u64 + 1, value: id.into() }, matched_by: None, user: Some(user), decision }
     }

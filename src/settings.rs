@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
+use crate::cli::{AuditArgs, ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
 use crate::guard::Limit;
 use crate::secret::Secret;
 
@@ -138,6 +138,52 @@ impl ReactivateSettings {
             return Err("--report names the report being undone: give the new report another name".into());
         }
         Ok(ReactivateSettings { run, from_report: args.from_report.clone() })
+    }
+}
+
+/// Validated settings for `audit` (a dry run that also counts open work).
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    pub run: RunSettings,
+    /// The list audited, or with `roster`, the people who stay.
+    pub list: PathBuf,
+    pub roster: bool,
+    pub write_candidates: Option<PathBuf>,
+    pub column: Option<String>,
+    pub sheet: Option<String>,
+    pub allow_admins: bool,
+    pub protect: Option<PathBuf>,
+}
+
+impl AuditSettings {
+    /// Validates `audit`'s arguments; `env` reads an environment variable.
+    pub fn from_args(args: &AuditArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let run_args = RunArgs {
+            dry_run: true,
+            report: args.report.clone(),
+            concurrency: args.concurrency,
+            rate: args.rate,
+            batch_size: 1,
+            yes: true,
+            quiet: args.quiet,
+            summary_json: args.summary_json.clone(),
+        };
+        let run = RunSettings::from_args(&args.connection, &run_args, ("audit", "audit"), env)?;
+        let (list, roster) = match (&args.roster, &args.input) {
+            (Some(roster), _) => (roster.clone(), true),
+            (None, Some(input)) => (input.clone(), false),
+            (None, None) => return Err("say what to audit: INPUT, or --roster ROSTER".into()),
+        };
+        Ok(AuditSettings {
+            run,
+            list,
+            roster,
+            write_candidates: args.write_candidates.clone(),
+            column: args.column.clone(),
+            sheet: args.sheet.clone(),
+            allow_admins: args.allow_admins,
+            protect: args.protect.clone(),
+        })
     }
 }
 

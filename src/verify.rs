@@ -81,6 +81,7 @@ mod tests {
             is_active: active,
             is_admin: false,
             license_type: String::new(),
+            last_login: String::new(),
         }
     }
 

@@ -117,7 +117,7 @@ impl ApiRequest {
     }
 
     /// All parameters: query string first, then form fields.
-    fn params(&self) -> Vec<(String, String)> {
+    pub fn params(&self) -> Vec<(String, String)> {
         self.query.iter().chain(self.form.iter()).cloned().collect()
     }
 
@@ -183,7 +183,8 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         Kind::ApiKey => return api_key_action(state, req),
         _ => {}
     }
-    if req.objcode != "USER" {
+    let counts_work = super::work::is_work(&req.objcode) && req.method == Method::GET && req.target.as_deref() == Some("count");
+    if req.objcode != "USER" && !counts_work {
         let message = format!("object code {} is not simulated", req.objcode);
         return error(StatusCode::NOT_FOUND, "NotFoundException", &message);
     }
@@ -191,6 +192,9 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         Ok(id) => id,
         Err(reply) => return reply,
     };
+    if counts_work {
+        return super::work::count(&state.tenant(), &req.objcode, &req.params());
+    }
     match req.kind() {
         Kind::Search => search(state, req, caller, seq),
         Kind::Count => match Query::parse(&req.params(), caller) {

@@ -16,6 +16,7 @@ mod query;
 mod server;
 mod state;
 mod tenant;
+mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ pub use api::MAX_BULK;
 pub use query::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use server::serve;
 pub use state::{Credentials, Faults, SimState, Stats};
-pub use tenant::{Tenant, TenantError, User};
+pub use tenant::{Tenant, TenantError, User, Work};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

@@ -24,6 +24,40 @@ pub struct User {
     pub license_type: char,
     /// Days before the tenant's reference date of the last login; `None` if never.
     pub last_login_days_ago: Option<u16>,
+    /// Tasks, issues and projects this user holds (for `TASK`/`OPTASK`/`PROJ` counts).
+    pub work: Work,
+}
+
+/// The work a user holds, by status, as the audit's counts see it: tasks assigned (open `INP`,
+/// done `CPL`), issues assigned (open `INP`, closed `CLS`), projects owned (current `CUR`, done
+/// `CPL`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    pub open_tasks: u16,
+    pub done_tasks: u16,
+    pub open_issues: u16,
+    pub closed_issues: u16,
+    pub open_projects: u16,
+    pub done_projects: u16,
+}
+
+impl Work {
+    /// Deterministic work for a generated user, from its ID (so adding this left every other
+    /// generated field unchanged). About half the active users hold open tasks, a fifth open
+    /// issues and one in twelve owns a current project; inactive users hold little.
+    pub fn generate(id: u128, active: bool) -> Work {
+        let mut rng = crate::rng::Rng::new(crate::rng::mix((id as u64) ^ ((id >> 64) as u64)));
+        let mut some = |p: f64, most: u64| if rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
+        let scale = if active { 1.0 } else { 0.1 };
+        Work {
+            open_tasks: some(0.5 * scale, 12),
+            done_tasks: some(0.7, 40),
+            open_issues: some(0.2 * scale, 5),
+            closed_issues: some(0.3, 10),
+            open_projects: some(0.08 * scale, 3),
+            done_projects: some(0.1, 4),
+        }
+    }
 }
 
 impl User {
@@ -124,6 +158,7 @@ impl Tenant {
                 is_admin: i < 2 || rng.chance(0.002),
                 license_type,
                 last_login_days_ago: (!rng.chance(0.05)).then(|| rng.below(400) as u16),
+                work: Work::default(),
             });
         }
         // Users 2 and 3: two people sharing one mailbox (a team address), which is legal.
@@ -135,6 +170,9 @@ impl Tenant {
         }
         for user in users.iter_mut().filter(|u| u.is_admin) {
             user.license_type = 'F';
+        }
+        for user in &mut users {
+            user.work = Work::generate(user.id, user.is_active);
         }
         let (admin_email_user, api_user) = (users[0].id, users[1].id);
         Tenant::from_users(users, Some(admin_email_user), api_user)
@@ -177,6 +215,10 @@ impl Tenant {
                 "false" | "0" | "no" | "" => Ok(false),
                 _ => Err(bad(format!("{name} {text:?} is not true or false"))),
             };
+            let count = |name: &str, text: &str| match text {
+                "" => Ok(0),
+                _ => text.parse::<u16>().map_err(|_| bad(format!("{name} {text:?} is not a count"))),
+            };
             let license_type = match row.license_type.as_str() {
                 "" => 'R',
                 l @ ("F" | "C" | "R" | "X") => l.chars().next().expect("one char"),
@@ -199,6 +241,12 @@ impl Tenant {
                 is_admin: flag("isAdmin", &row.is_admin)?,
                 license_type,
                 last_login_days_ago: Some(3),
+                work: Work {
+                    open_tasks: count("openTasks", &row.open_tasks)?,
+                    open_issues: count("openIssues", &row.open_issues)?,
+                    open_projects: count("ownedProjects", &row.owned_projects)?,
+                    ..Work::default()
+                },
             });
         }
         let file_err = |message: String| TenantError::File { path: shown.clone(), message };
@@ -241,6 +289,12 @@ struct TenantRow {
     license_type: String,
     #[serde(default)]
     role: Option<String>,
+    #[serde(rename = "openTasks", default)]
+    open_tasks: String,
+    #[serde(rename = "openIssues", default)]
+    open_issues: String,
+    #[serde(rename = "ownedProjects", default)]
+    owned_projects: String,
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::secret::Secret;
 
 /// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
-pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType";
+pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate";
 
 /// How the client authenticates each request.
 #[derive(Debug, Clone)]
@@ -209,6 +209,17 @@ impl Client {
             Value::Array(users) => Ok(users),
             _ => Err(ApiError { status: Some(200), class: None, message: "search answer was not a list".into(), retry_after: None }),
         }
+    }
+
+    /// `GET <objcode>/count?<filters>`: how many objects match.
+    pub async fn count(&self, objcode: &str, filters: &[(&str, &str)]) -> Result<u64, ApiError> {
+        let data = self.call(Method::GET, &format!("{objcode}/count"), filters, None).await?;
+        data.get("count").and_then(Value::as_u64).ok_or_else(|| ApiError {
+            status: Some(200),
+            class: None,
+            message: format!("{objcode}/count answered no count"),
+            retry_after: None,
+        })
     }
 
     /// The ID of the user the key belongs to (`ID=$$USER.ID`).

@@ -1,5 +1,6 @@
 //! wf-offboard's integration tests: one binary, run against the in-process simulator.
 
+mod audit;
 mod deactivate;
 mod safety;
 mod sim;

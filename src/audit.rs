@@ -1,0 +1,309 @@
+//! `wf-offboard audit`: the read-only review before a reorganisation.
+//!
+//! The same listing and plan as a dry run (it sends no mutating request), plus, for every
+//! matched user, what a person must know before deactivating them: licence type, whether they
+//! are an administrator, their last login, and the open work they still hold (`TASK/count`,
+//! `OPTASK/count`, `PROJ/count`, fetched concurrently under the run's limiter). Workfront's docs
+//! ask for that work to be reassigned first.
+//!
+//! With `--roster`, the list is the people who STAY: the audit covers every active user on no
+//! roster row (the candidates), and `--write-candidates` writes them as an input for
+//! `deactivate`, so a reorganisation is reviewed and then executed from the same data. A roster
+//! row that matches nobody (or several people) is reported: its person would otherwise show up
+//! as a candidate.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use futures::{StreamExt, stream};
+
+use crate::directory::{DirUser, Wanted, fetch_directory};
+use crate::execute::settled_outcome;
+use crate::exit::Exit;
+use crate::input::read_file;
+use crate::lock::RunLock;
+use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates, protected_users};
+use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
+use crate::session::{RunSummary, bar, shows_progress, sign_in};
+use crate::settings::AuditSettings;
+use crate::workfront::{Client, Pacing, RetryPolicy};
+
+/// The audit's columns after the report's.
+pub const EXTRA_COLUMNS: [&str; 6] = ["license_type", "is_admin", "last_login", "open_tasks", "open_issues", "owned_projects"];
+
+/// The open work one user holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenWork {
+    pub tasks: u64,
+    pub issues: u64,
+    pub projects: u64,
+}
+
+impl OpenWork {
+    fn any(&self) -> bool {
+        self.tasks + self.issues + self.projects > 0
+    }
+}
+
+/// What an audit found, beyond a run's summary.
+#[derive(Debug, Clone)]
+pub struct AuditSummary {
+    pub run: RunSummary,
+    /// Licences the `would_deactivate` users hold, by licence type.
+    pub licences_freed: BTreeMap<String, usize>,
+    /// `would_deactivate` users who still hold open work.
+    pub with_open_work: usize,
+    /// Roster rows that match nobody or several people (roster mode).
+    pub roster_problems: usize,
+    /// Candidates written by `--write-candidates`.
+    pub candidates: usize,
+}
+
+/// The filters for a user's open tasks, issues and owned projects. Tasks are complete at
+/// `CPL`, issues closed at `CLS`; projects are over when complete, dead or rejected.
+fn open_work_queries(id: &str) -> [(&'static str, Vec<(&'static str, String)>); 3] {
+    let user = |field: &'static str| (field, id.to_string());
+    let status = |s: &str| ("status", s.to_string());
+    [
+        ("task", vec![user("assignedToID"), status("CPL"), ("status_Mod", "ne".into())]),
+        ("optask", vec![user("assignedToID"), status("CLS"), ("status_Mod", "ne".into())]),
+        ("proj", vec![user("ownerID"), status("CPL"), status("DED"), status("REJ"), ("status_Mod", "notin".into())]),
+    ]
+}
+
+/// Counts one user's open work: three requests, concurrently.
+async fn count_open_work(client: &Client, pacing: &Pacing, id: &str) -> Result<OpenWork, String> {
+    let [tasks, issues, projects] = open_work_queries(id).map(|(objcode, filters)| async move {
+        let pairs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        pacing.send(|| client.count(objcode, &pairs)).await.result.map_err(|e| format!("{objcode}/count: {e}"))
+    });
+    let (tasks, issues, projects) = futures::join!(tasks, issues, projects);
+    Ok(OpenWork { tasks: tasks?, issues: issues?, projects: projects? })
+}
+
+/// Runs `audit`; `interrupt` resolves on Ctrl-C or SIGTERM.
+pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) -> Result<AuditSummary, (Exit, String)> {
+    let fatal = |message: String| (Exit::Fatal, message);
+    let started = Instant::now();
+    let run = &settings.run;
+    let list = read_file(&settings.list, settings.column.as_deref(), settings.sheet.as_deref()).map_err(fatal)?;
+    let protect = settings.protect.as_deref().map(|path| read_file(path, None, None)).transpose().map_err(fatal)?;
+    if !run.quiet {
+        let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
+        eprintln!("{}: {} {what}, identifiers from {}", settings.list.display(), list.rows.len(), list.column);
+    }
+    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
+    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
+    let client = sign_in(run, &pacing).await.map_err(fatal)?;
+
+    tokio::pin!(interrupt);
+    let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    let mut wanted = Wanted::from_rows(&list.rows);
+    wanted.others = settings.roster;
+    if let Some(protect) = &protect {
+        wanted.add_rows(&protect.rows);
+    }
+    let directory = tokio::select! {
+        listed = fetch_directory(&client, &wanted, &pacing, &listing) => listed.map_err(fatal)?,
+        () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; no audit was written".into())),
+    };
+    listing.finish_and_clear();
+    let mut protection = Protection { allow_admins: settings.allow_admins, ..Protection::default() };
+    if let (Some(path), Some(protect)) = (&settings.protect, &protect) {
+        protection.listed = protected_users(&protect.rows, &directory, &path.display().to_string()).map_err(fatal)?;
+    }
+    let listed = build_plan(&list.rows, &directory, &protection);
+    let (plan, roster_problems) = if settings.roster {
+        let problems: Vec<PlannedRow> = listed
+            .into_iter()
+            .filter(|p| matches!(p.decision, Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)))
+            .collect();
+        (plan_candidates(&directory.others, &directory.api_user_id, &protection), problems)
+    } else {
+        (listed, Vec::new())
+    };
+
+    let outcomes: Vec<Outcome> = plan.iter().filter_map(|p| settled_outcome(p, true)).collect();
+    let progress = bar(shows_progress(run), "auditing", "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    progress.set_length(outcomes.len() as u64);
+    let mut counted = stream::iter(outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))))
+        .map(|(i, id)| {
+            let (client, pacing) = (&client, &pacing);
+            async move { (i, count_open_work(client, pacing, &id).await) }
+        })
+        .buffer_unordered(run.concurrency);
+    let mut work: BTreeMap<usize, Result<OpenWork, String>> = BTreeMap::new();
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            next = counted.next() => match next {
+                Some((i, counts)) => {
+                    work.insert(i, counts);
+                    progress.inc(1);
+                }
+                None => break,
+            },
+            () = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                pacing.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+    drop(counted);
+    progress.finish_and_clear();
+
+    write_audit(&run.report, &outcomes, &work).map_err(fatal)?;
+    let candidates = match &settings.write_candidates {
+        Some(path) => write_candidates(path, &plan).map_err(fatal)?,
+        None => 0,
+    };
+    let mut counts = Counts::default();
+    for outcome in &outcomes {
+        counts.add(outcome.kind);
+    }
+    let mut licences_freed = BTreeMap::new();
+    for user in outcomes.iter().filter(|o| o.kind == OutcomeKind::WouldDeactivate).filter_map(|o| o.user.as_ref()) {
+        *licences_freed.entry(licence_name(&user.license_type)).or_default() += 1;
+    }
+    let holders: Vec<(&DirUser, OpenWork)> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == OutcomeKind::WouldDeactivate)
+        .filter_map(|(i, o)| Some((o.user.as_ref()?, *work.get(&i)?.as_ref().ok()?)))
+        .filter(|(_, w)| w.any())
+        .collect();
+    let unknown = work.values().filter(|w| w.is_err()).count();
+    if !run.quiet {
+        print_findings(&licences_freed, &holders, &roster_problems, unknown);
+    }
+    let mut exit = counts.exit(interrupted);
+    if exit == Exit::Success && (!roster_problems.is_empty() || unknown > 0) {
+        exit = Exit::NeedsAttention;
+    }
+    let run_summary =
+        RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() };
+    Ok(AuditSummary { run: run_summary, licences_freed, with_open_work: holders.len(), roster_problems: roster_problems.len(), candidates })
+}
+
+/// Workfront's licence codes, named.
+fn licence_name(code: &str) -> String {
+    match code {
+        "F" => "Standard (F)".into(),
+        "C" => "Light (C)".into(),
+        "R" => "Contributor (R)".into(),
+        "X" => "External (X)".into(),
+        "" => "unknown".into(),
+        other => other.into(),
+    }
+}
+
+/// Writes the audit CSV: the report's columns plus [`EXTRA_COLUMNS`], in row order, through a
+/// temporary file and a rename.
+fn write_audit(path: &Path, outcomes: &[Outcome], work: &BTreeMap<usize, Result<OpenWork, String>>) -> Result<(), String> {
+    let shown = path.display();
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let write = || -> Result<(), Box<dyn std::error::Error>> {
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_path(&tmp)?;
+        writer.write_record(HEADER.iter().chain(EXTRA_COLUMNS.iter()))?;
+        let mut order: Vec<usize> = (0..outcomes.len()).collect();
+        order.sort_by_key(|&i| outcomes[i].row);
+        for i in order {
+            let outcome = &outcomes[i];
+            let mut cells = record(outcome);
+            let user = outcome.user.as_ref();
+            let (counts, why) = match work.get(&i) {
+                Some(Ok(w)) => ([w.tasks, w.issues, w.projects].map(|n| n.to_string()), None),
+                Some(Err(e)) => (Default::default(), Some(format!("open work unknown: {e}"))),
+                None => (Default::default(), None),
+            };
+            if let Some(why) = why {
+                let error = if outcome.error.is_empty() { why } else { format!("{}; {why}", outcome.error) };
+                cells[11] = neutralise(&error);
+            }
+            cells.push(user.map_or(String::new(), |u| u.license_type.clone()));
+            cells.push(user.map_or("", |u| if u.is_admin { "true" } else { "false" }).to_string());
+            cells.push(neutralise(user.map_or("", |u| u.last_login.as_str())));
+            cells.extend(counts);
+            writer.write_record(&cells)?;
+        }
+        writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    };
+    write().map_err(|e| format!("cannot write the audit {shown}: {e}"))
+}
+
+/// Writes the roster's candidates as a `deactivate` input: `ID,Name`, one row per candidate who
+/// would be deactivated (protected ones are left out). IDs, because they match exactly.
+fn write_candidates(path: &Path, plan: &[PlannedRow]) -> Result<usize, String> {
+    let shown = path.display();
+    let mut writer = csv::Writer::from_path(path).map_err(|e| format!("{shown}: {e}"))?;
+    writer.write_record(["ID", "Name"]).map_err(|e| format!("{shown}: {e}"))?;
+    let mut n = 0;
+    for user in plan.iter().filter(|p| p.decision == Decision::Deactivate).filter_map(|p| p.user.as_ref()) {
+        writer.write_record([user.id.as_str(), &neutralise(&user.name)]).map_err(|e| format!("{shown}: {e}"))?;
+        n += 1;
+    }
+    writer.flush().map_err(|e| format!("{shown}: {e}"))?;
+    Ok(n)
+}
+
+/// Prints what the audit found, beyond the counts: licences, open work, roster problems.
+fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, OpenWork)], roster: &[PlannedRow], unknown: usize) {
+    let mut err = std::io::stderr().lock();
+    if !licences.is_empty() {
+        let _ = writeln!(err, "\nlicences freed if these users are deactivated:");
+        for (licence, n) in licences {
+            let _ = writeln!(err, "  {licence:<16} {n}");
+        }
+    }
+    if !holders.is_empty() {
+        let _ = writeln!(err, "\n{} users to deactivate still hold open work (reassign it first):", holders.len());
+        for (user, w) in holders.iter().take(20) {
+            let _ = writeln!(
+                err,
+                "  {} <{}>: {} open tasks, {} open issues, {} owned projects",
+                user.name, user.username, w.tasks, w.issues, w.projects
+            );
+        }
+        if holders.len() > 20 {
+            let _ = writeln!(err, "  … and {} more (see the audit's open_* columns)", holders.len() - 20);
+        }
+    }
+    if !roster.is_empty() {
+        let _ = writeln!(
+            err,
+            "\n{} roster rows need a look: a row that matches nobody leaves its person among the candidates; one that matches several people keeps them all off the list:",
+            roster.len()
+        );
+        for planned in roster.iter().take(20) {
+            let why = settled_outcome(planned, true).map(|o| format!("{}: {}", o.kind.label(), o.error)).unwrap_or_default();
+            let _ = writeln!(err, "  row {:>5}  {:?}  {why}", planned.input.row, planned.input.value);
+        }
+    }
+    if unknown > 0 {
+        let _ = writeln!(err, "\nthe open work of {unknown} users could not be read; see the audit's error column");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_work_is_everything_not_finished() {
+        let [tasks, issues, projects] = open_work_queries("abc");
+        assert_eq!(tasks.0, "task");
+        assert!(tasks.1.contains(&("assignedToID", "abc".into())) && tasks.1.contains(&("status_Mod", "ne".into())));
+        assert_eq!(issues.0, "optask");
+        assert!(issues.1.contains(&("status", "CLS".into())));
+        assert_eq!(projects.0, "proj");
+        assert!(projects.1.contains(&("ownerID", "abc".into())) && projects.1.contains(&("status_Mod", "notin".into())));
+        assert_eq!(licence_name("R"), "Contributor (R)");
+    }
+}
