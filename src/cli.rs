@@ -93,6 +93,30 @@ pub struct RunArgs {
     pub summary_json: Option<PathBuf>,
 }
 
+/// How to read the list (shared by `deactivate` and `audit`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ListArgs {
+    /// The column holding the identifiers (default: a header such as username, email or ID).
+    #[arg(long)]
+    pub column: Option<String>,
+
+    /// The sheet to read from a spreadsheet (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+/// Who is never deactivated (shared by `deactivate` and `audit`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProtectionArgs {
+    /// Allow deactivating System Administrators (protected by default).
+    #[arg(long)]
+    pub allow_admins: bool,
+
+    /// Never deactivate the users in this file (usernames, emails or IDs, like the input).
+    #[arg(long, value_name = "FILE")]
+    pub protect: Option<PathBuf>,
+}
+
 /// `wf-offboard deactivate`.
 #[derive(Debug, Clone, Args)]
 pub struct DeactivateArgs {
@@ -102,13 +126,8 @@ pub struct DeactivateArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// The column holding the identifiers (default: a header such as username, email or ID).
-    #[arg(long)]
-    pub column: Option<String>,
-
-    /// The sheet to read from a spreadsheet input (default: the first).
-    #[arg(long)]
-    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub list: ListArgs,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -118,13 +137,8 @@ pub struct DeactivateArgs {
     #[arg(long, value_name = "N|P%")]
     pub max_deactivations: Option<String>,
 
-    /// Allow deactivating System Administrators (protected by default).
-    #[arg(long)]
-    pub allow_admins: bool,
-
-    /// Never deactivate the users in this file (usernames, emails or IDs, like the input).
-    #[arg(long, value_name = "FILE")]
-    pub protect: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
 
     /// Carry over the rows an earlier report of this input shows as finished; redo the rest.
     #[arg(long, value_name = "REPORT")]
@@ -163,21 +177,11 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// The column holding the identifiers (default: a header such as username, email or ID).
-    #[arg(long)]
-    pub column: Option<String>,
+    #[command(flatten)]
+    pub list: ListArgs,
 
-    /// The sheet to read from a spreadsheet (default: the first).
-    #[arg(long)]
-    pub sheet: Option<String>,
-
-    /// Audit as if System Administrators may be deactivated (protected by default).
-    #[arg(long)]
-    pub allow_admins: bool,
-
-    /// Users who must never be deactivated (usernames, emails or IDs).
-    #[arg(long, value_name = "FILE")]
-    pub protect: Option<PathBuf>,
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
 
     /// Where to write the audit CSV (default: wf-offboard-audit-<time>.csv here).
     #[arg(long)]

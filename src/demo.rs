@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ReactivateArgs, RunArgs};
+use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ListArgs, ProtectionArgs, ReactivateArgs, RunArgs};
 use crate::exit::Exit;
 use crate::session::{self, Direction, RunSummary};
 use crate::settings::ReactivateSettings;
@@ -111,8 +111,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
     let args = DeactivateArgs {
         input: input.to_path_buf(),
         connection: connection_args(base_url),
-        column: None,
-        sheet: None,
+        list: ListArgs::default(),
         run: RunArgs {
             dry_run,
             report: Some(report.to_path_buf()),
@@ -124,8 +123,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
             summary_json: None,
         },
         max_deactivations: None,
-        allow_admins: false,
-        protect: None,
+        protection: ProtectionArgs::default(),
         resume: None,
     };
     let key = key.to_string();

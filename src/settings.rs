@@ -112,11 +112,11 @@ impl Settings {
         Ok(Settings {
             run,
             input: args.input.clone(),
-            column: args.column.clone(),
-            sheet: args.sheet.clone(),
+            column: args.list.column.clone(),
+            sheet: args.list.sheet.clone(),
             max_deactivations,
-            allow_admins: args.allow_admins,
-            protect: args.protect.clone(),
+            allow_admins: args.protection.allow_admins,
+            protect: args.protection.protect.clone(),
             resume: args.resume.clone(),
         })
     }
@@ -179,10 +179,10 @@ impl AuditSettings {
             list,
             roster,
             write_candidates: args.write_candidates.clone(),
-            column: args.column.clone(),
-            sheet: args.sheet.clone(),
-            allow_admins: args.allow_admins,
-            protect: args.protect.clone(),
+            column: args.list.column.clone(),
+            sheet: args.list.sheet.clone(),
+            allow_admins: args.protection.allow_admins,
+            protect: args.protection.protect.clone(),
         })
     }
 }
