@@ -21,6 +21,8 @@ pub enum Command {
     Deactivate(DeactivateArgs),
     /// Undo a run: reactivate the users an earlier report shows as deactivated.
     Reactivate(ReactivateArgs),
+    /// Execute a reviewed plan (from `deactivate --dry-run --plan`), exactly as it was reviewed.
+    Apply(ApplyArgs),
     /// Read-only audit of a list (or, with --roster, of everyone not on it): outcomes, licences,
     /// last logins and the open work each user still holds.
     Audit(AuditArgs),
@@ -143,6 +145,24 @@ pub struct DeactivateArgs {
     /// Carry over the rows an earlier report of this input shows as finished; redo the rest.
     #[arg(long, value_name = "REPORT")]
     pub resume: Option<PathBuf>,
+
+    /// With --dry-run: also write the plan for review, to execute later with `wf-offboard apply`.
+    #[arg(long, value_name = "PLAN.json", requires = "dry_run")]
+    pub plan: Option<PathBuf>,
+}
+
+/// `wf-offboard apply`.
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// A plan written by `deactivate --dry-run --plan`.
+    #[arg(value_name = "PLAN.json")]
+    pub plan: PathBuf,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `wf-offboard reactivate`.

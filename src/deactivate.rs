@@ -76,6 +76,12 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     if let Some(why) = &tripped {
         eprintln!("refused: {why}");
     }
+    if let Some(path) = &settings.plan {
+        match &tripped {
+            Some(_) => eprintln!("no plan written: a plan the guard refuses could not be applied"),
+            None => write_plan(settings, &input.column, &plan, &carried, path).map_err(fatal)?,
+        }
+    }
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !to_write.is_empty() && !run.yes {
         confirm(host, Direction::Deactivate, &counts, &to_write)?;
@@ -84,6 +90,41 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
         carry_out(run, &client, &pacing, Work { plan, carried, dry_run, direction: Direction::Deactivate }, interrupt).await?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
     Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() })
+}
+
+/// Writes the reviewed plan (`--dry-run --plan`): every row, carried-over rows as already
+/// inactive, sealed with its digest.
+fn write_plan(
+    settings: &Settings,
+    column: &str,
+    plan: &[PlannedRow],
+    carried: &[crate::report::Outcome],
+    path: &std::path::Path,
+) -> Result<(), String> {
+    use crate::planfile::{PlanFile, PlanInput, PlanOptions, sha256_hex};
+    let bytes = std::fs::read(&settings.input).map_err(|e| format!("{}: {e}", settings.input.display()))?;
+    let mut rows: Vec<PlannedRow> = plan.to_vec();
+    rows.extend(carried.iter().map(|o| PlannedRow {
+        input: crate::input::InputRow { row: o.row, line: 0, value: o.input.clone() },
+        matched_by: o.matched_by,
+        user: o.user.clone(),
+        decision: crate::plan::Decision::AlreadyInactive,
+    }));
+    rows.sort_by_key(|p| p.input.row);
+    let input =
+        PlanInput { path: settings.input.display().to_string(), sha256: sha256_hex(&bytes), column: column.into(), rows: rows.len() };
+    let options = PlanOptions {
+        allow_admins: settings.allow_admins,
+        protect: settings.protect.as_ref().map(|p| p.display().to_string()),
+        max_deactivations: settings.max_deactivations_text.clone(),
+    };
+    let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, &rows);
+    let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";
+    std::fs::write(path, text).map_err(|e| format!("cannot write the plan {}: {e}", path.display()))?;
+    if !settings.run.quiet {
+        eprintln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
+    }
+    Ok(())
 }
 
 /// Writes a report in which every row is `skipped`, for a run stopped before its plan existed.

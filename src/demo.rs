@@ -125,6 +125,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         max_deactivations: None,
         protection: ProtectionArgs::default(),
         resume: None,
+        plan: None,
     };
     let key = key.to_string();
     Settings::from_args(&args, &move |name| (name == "WORKFRONT_API_KEY").then(|| key.clone()))

@@ -102,6 +102,7 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
         Decision::Duplicate { first_row } => (OutcomeKind::Duplicate, format!("same user as row {first_row}")),
         Decision::Invalid(why) => (OutcomeKind::Invalid, why.clone()),
         Decision::Protected(why) => (OutcomeKind::Protected, why.clone()),
+        Decision::Drifted(why) => (OutcomeKind::Drifted, why.clone()),
     };
     Some(outcome_of(planned, kind, None, 0, error))
 }

@@ -14,6 +14,7 @@
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
 //! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
 
+pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod clock;
@@ -26,6 +27,7 @@ pub mod guard;
 pub mod input;
 pub mod lock;
 pub mod plan;
+pub mod planfile;
 pub mod prior;
 pub mod reactivate;
 pub mod report;
@@ -49,11 +51,15 @@ pub async fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Sim(args) => sim::run_command(args).await,
         Command::Deactivate(args) => match settings::Settings::from_args(&args, &env) {
-            Ok(settings) => finish(&settings.run, Direction::Deactivate, deactivate::run(&settings, interrupted()).await),
+            Ok(settings) => finish(&settings.run, "deactivate", Direction::Deactivate, deactivate::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
         Command::Reactivate(args) => match settings::ReactivateSettings::from_args(&args, &env) {
-            Ok(settings) => finish(&settings.run, Direction::Reactivate, reactivate::run(&settings, interrupted()).await),
+            Ok(settings) => finish(&settings.run, "reactivate", Direction::Reactivate, reactivate::run(&settings, interrupted()).await),
+            Err(message) => usage(&message),
+        },
+        Command::Apply(args) => match settings::ApplySettings::from_args(&args, &env) {
+            Ok(settings) => finish(&settings.run, "apply", Direction::Deactivate, apply::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
         Command::Audit(args) => match settings::AuditSettings::from_args(&args, &env) {
@@ -108,15 +114,11 @@ fn usage(message: &str) -> Exit {
 }
 
 /// Prints a finished run's summary, or its error, and picks the exit code.
-fn finish(run: &settings::RunSettings, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
-    if let Some(path) = &run.summary_json {
-        let command = match direction {
-            Direction::Deactivate => "deactivate",
-            Direction::Reactivate => "reactivate",
-        };
-        if let Err(e) = session::write_summary_json(path, command, run, &result) {
-            eprintln!("error: {e}");
-        }
+fn finish(run: &settings::RunSettings, command: &str, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
+    if let Some(path) = &run.summary_json
+        && let Err(e) = session::write_summary_json(path, command, run, &result)
+    {
+        eprintln!("error: {e}");
     }
     match result {
         Ok(summary) => {

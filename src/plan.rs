@@ -87,6 +87,8 @@ pub enum Decision {
     Reactivate,
     /// Undo: someone already reactivated this user.
     AlreadyActive,
+    /// `apply`: the user changed since the plan was made; the reason says how.
+    Drifted(String),
 }
 
 impl Decision {

@@ -30,10 +30,11 @@ pub enum OutcomeKind {
     Reactivated,
     WouldReactivate,
     AlreadyActive,
+    Drifted,
 }
 
 /// Every outcome, for parsing labels back.
-const ALL: [OutcomeKind; 13] = [
+const ALL: [OutcomeKind; 14] = [
     OutcomeKind::Deactivated,
     OutcomeKind::WouldDeactivate,
     OutcomeKind::AlreadyInactive,
@@ -47,6 +48,7 @@ const ALL: [OutcomeKind; 13] = [
     OutcomeKind::Reactivated,
     OutcomeKind::WouldReactivate,
     OutcomeKind::AlreadyActive,
+    OutcomeKind::Drifted,
 ];
 
 impl OutcomeKind {
@@ -66,6 +68,7 @@ impl OutcomeKind {
             OutcomeKind::Reactivated => "reactivated",
             OutcomeKind::WouldReactivate => "would_reactivate",
             OutcomeKind::AlreadyActive => "already_active",
+            OutcomeKind::Drifted => "drifted",
         }
     }
 

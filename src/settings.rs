@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use crate::cli::{AuditArgs, ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
+use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
 use crate::guard::Limit;
 use crate::secret::Secret;
 
@@ -96,6 +96,10 @@ pub struct Settings {
     pub allow_admins: bool,
     pub protect: Option<PathBuf>,
     pub resume: Option<PathBuf>,
+    /// Write the dry run's plan here.
+    pub plan: Option<PathBuf>,
+    /// `--max-deactivations` as typed, for the plan file.
+    pub max_deactivations_text: String,
 }
 
 impl Settings {
@@ -118,6 +122,8 @@ impl Settings {
             allow_admins: args.protection.allow_admins,
             protect: args.protection.protect.clone(),
             resume: args.resume.clone(),
+            plan: args.plan.clone(),
+            max_deactivations_text: max_deactivations.to_string(),
         })
     }
 }
@@ -138,6 +144,21 @@ impl ReactivateSettings {
             return Err("--report names the report being undone: give the new report another name".into());
         }
         Ok(ReactivateSettings { run, from_report: args.from_report.clone() })
+    }
+}
+
+/// Validated settings for `apply`.
+#[derive(Debug, Clone)]
+pub struct ApplySettings {
+    pub run: RunSettings,
+    pub plan: PathBuf,
+}
+
+impl ApplySettings {
+    /// Validates `apply`'s arguments; `env` reads an environment variable.
+    pub fn from_args(args: &ApplyArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let run = RunSettings::from_args(&args.connection, &args.run, ("apply", "apply-dry-run"), env)?;
+        Ok(ApplySettings { run, plan: args.plan.clone() })
     }
 }
 

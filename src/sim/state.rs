@@ -148,7 +148,9 @@ impl SimState {
         self.tenant.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn tenant_mut(&self) -> std::sync::RwLockWriteGuard<'_, Tenant> {
+    /// Write access to the tenant: for the handlers, and for tests that change a user behind
+    /// the API's back (make someone an administrator, delete them).
+    pub fn tenant_mut(&self) -> std::sync::RwLockWriteGuard<'_, Tenant> {
         self.tenant.write().unwrap_or_else(|p| p.into_inner())
     }
 

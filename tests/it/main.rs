@@ -2,6 +2,7 @@
 
 mod audit;
 mod deactivate;
+mod plans;
 mod safety;
 mod sim;
 mod spreadsheets;

@@ -1,0 +1,299 @@
+//! Plan files: what a reviewed dry run decided, written so that `apply` executes exactly that.
+//!
+//! Format `wf-offboard-plan`, version 1 (JSON, documented in the README): the input's SHA-256,
+//! the tenant host, when the plan was made, the options that shaped it, and per row the decision
+//! with the user's ID and the state seen at listing time. `digest` is the SHA-256 of the plan's
+//! canonical JSON without the digest itself, so a plan edited by hand no longer matches and is
+//! refused as a whole. Pure: no I/O beyond the caller's bytes.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::directory::DirUser;
+use crate::input::InputRow;
+use crate::plan::{Decision, MatchedBy, PlannedRow};
+
+/// The format's name and version.
+pub const FORMAT: &str = "wf-offboard-plan";
+pub const VERSION: u32 = 1;
+
+/// A plan as written to disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFile {
+    pub format: String,
+    pub version: u32,
+    pub created_at: String,
+    /// The tenant's host the plan was made against; `apply` refuses any other.
+    pub tenant: String,
+    pub input: PlanInput,
+    pub options: PlanOptions,
+    pub rows: Vec<PlanRow>,
+    /// SHA-256 (hex) of this plan's canonical JSON with `digest` empty.
+    #[serde(default)]
+    pub digest: String,
+}
+
+/// Which input the plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInput {
+    pub path: String,
+    pub sha256: String,
+    pub column: String,
+    pub rows: usize,
+}
+
+/// The options that shaped the decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    pub allow_admins: bool,
+    pub protect: Option<String>,
+    pub max_deactivations: String,
+}
+
+/// One row: its decision and, for a matched row, the user as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRow {
+    pub row: usize,
+    pub input: String,
+    pub matched_by: Option<String>,
+    /// `deactivate`, `already_inactive`, `not_found`, `ambiguous`, `duplicate`, `invalid` or
+    /// `protected`.
+    pub decision: String,
+    /// Why, for the decisions that have a reason.
+    #[serde(default)]
+    pub reason: String,
+    pub user: Option<PlanUser>,
+}
+
+/// A user as seen at listing time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanUser {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub is_active: bool,
+    pub is_admin: bool,
+    pub license_type: String,
+}
+
+impl PlanUser {
+    fn of(user: &DirUser) -> Self {
+        PlanUser {
+            id: user.id.clone(),
+            name: user.name.clone(),
+            username: user.username.clone(),
+            email: user.email.clone(),
+            is_active: user.is_active,
+            is_admin: user.is_admin,
+            license_type: user.license_type.clone(),
+        }
+    }
+
+    fn to_dir_user(&self) -> DirUser {
+        DirUser {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            is_active: self.is_active,
+            is_admin: self.is_admin,
+            license_type: self.license_type.clone(),
+            last_login: String::new(),
+        }
+    }
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decision_label(decision: &Decision) -> (&'static str, String) {
+    match decision {
+        Decision::Deactivate => ("deactivate", String::new()),
+        Decision::AlreadyInactive => ("already_inactive", String::new()),
+        Decision::NotFound(near) => ("not_found", near.join(" ")),
+        Decision::Ambiguous(why) => ("ambiguous", why.clone()),
+        Decision::Duplicate { first_row } => ("duplicate", first_row.to_string()),
+        Decision::Invalid(why) => ("invalid", why.clone()),
+        Decision::Protected(why) => ("protected", why.clone()),
+        Decision::Drifted(why) => ("drifted", why.clone()),
+        Decision::Reactivate => ("reactivate", String::new()),
+        Decision::AlreadyActive => ("already_active", String::new()),
+    }
+}
+
+fn decision_of(label: &str, reason: &str) -> Result<Decision, String> {
+    Ok(match label {
+        "deactivate" => Decision::Deactivate,
+        "already_inactive" => Decision::AlreadyInactive,
+        "not_found" => Decision::NotFound(reason.split_whitespace().map(String::from).collect()),
+        "ambiguous" => Decision::Ambiguous(reason.into()),
+        "duplicate" => Decision::Duplicate { first_row: reason.parse().map_err(|_| format!("duplicate row {reason:?} is not a row"))? },
+        "invalid" => Decision::Invalid(reason.into()),
+        "protected" => Decision::Protected(reason.into()),
+        other => return Err(format!("unknown decision {other:?}")),
+    })
+}
+
+impl PlanFile {
+    /// A plan of `rows`, sealed with its digest.
+    pub fn new(tenant: &str, created_at: String, input: PlanInput, options: PlanOptions, plan: &[PlannedRow]) -> PlanFile {
+        let rows = plan
+            .iter()
+            .map(|p| {
+                let (decision, reason) = decision_label(&p.decision);
+                PlanRow {
+                    row: p.input.row,
+                    input: p.input.value.clone(),
+                    matched_by: p.matched_by.map(|m| m.label().to_string()),
+                    decision: decision.into(),
+                    reason,
+                    user: p.user.as_ref().map(PlanUser::of),
+                }
+            })
+            .collect();
+        let mut file = PlanFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            created_at,
+            tenant: tenant.into(),
+            input,
+            options,
+            rows,
+            digest: String::new(),
+        };
+        file.digest = file.compute_digest();
+        file
+    }
+
+    fn compute_digest(&self) -> String {
+        let unsealed = PlanFile { digest: String::new(), ..self.clone() };
+        sha256_hex(&serde_json::to_vec(&unsealed).expect("a plan serialises"))
+    }
+
+    /// Parses a plan and checks its format, version and digest.
+    pub fn parse(text: &str, source: &str) -> Result<PlanFile, String> {
+        let file: PlanFile = serde_json::from_str(text).map_err(|e| format!("{source}: not a wf-offboard plan: {e}"))?;
+        if file.format != FORMAT || file.version != VERSION {
+            return Err(format!(
+                "{source}: a {} plan version {}; this wf-offboard reads {FORMAT} version {VERSION}",
+                file.format, file.version
+            ));
+        }
+        if file.digest != file.compute_digest() {
+            return Err(format!(
+                "{source}: the plan was changed after it was made (its digest does not match): refusing all of it; make a new plan with --dry-run --plan"
+            ));
+        }
+        Ok(file)
+    }
+
+    /// The plan's rows as planned rows.
+    pub fn planned_rows(&self) -> Result<Vec<PlannedRow>, String> {
+        self.rows
+            .iter()
+            .map(|r| {
+                Ok(PlannedRow {
+                    input: InputRow { row: r.row, line: 0, value: r.input.clone() },
+                    matched_by: r.matched_by.as_deref().and_then(MatchedBy::from_label),
+                    user: r.user.as_ref().map(PlanUser::to_dir_user),
+                    decision: decision_of(&r.decision, &r.reason).map_err(|e| format!("plan row {}: {e}", r.row))?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// How a planned user changed since the plan, or `None` if the plan still holds for them.
+/// `now` is the user read back by ID (`None`: gone).
+pub fn drift(planned: &DirUser, now: Option<&DirUser>) -> Option<String> {
+    let Some(now) = now else { return Some("the user no longer exists".into()) };
+    if !now.is_active {
+        return Some("the user is already inactive now".into());
+    }
+    if now.is_admin && !planned.is_admin {
+        return Some("the user became a System Administrator since the plan".into());
+    }
+    for (what, then, today) in
+        [("username", &planned.username, &now.username), ("email", &planned.email, &now.email), ("name", &planned.name, &now.name)]
+    {
+        if then != today {
+            return Some(format!("renamed since the plan: {what} was {then:?}, now {today:?}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> DirUser {
+        DirUser {
+            id: id.repeat(32),
+            name: "Ada Lovelace".into(),
+            username: "ada".into(),
+            email: "ada@x".into(),
+            is_active: true,
+            is_admin: false,
+            license_type: "F".into(),
+            last_login: String::new(),
+        }
+    }
+
+    fn sample() -> PlanFile {
+        let rows = vec![
+            PlannedRow {
+                input: InputRow { row: 1, line: 2, value: "ada".into() },
+                matched_by: Some(MatchedBy::Username),
+                user: Some(user("a")),
+                decision: Decision::Deactivate,
+            },
+            PlannedRow {
+                input: InputRow { row: 2, line: 3, value: "x y".into() },
+                matched_by: None,
+                user: None,
+                decision: Decision::Invalid("spaces".into()),
+            },
+            PlannedRow {
+                input: InputRow { row: 3, line: 4, value: "Ada".into() },
+                matched_by: Some(MatchedBy::Username),
+                user: Some(user("a")),
+                decision: Decision::Duplicate { first_row: 1 },
+            },
+        ];
+        let input = PlanInput { path: "in.csv".into(), sha256: sha256_hex(b"x"), column: "user".into(), rows: 3 };
+        let options = PlanOptions { allow_admins: false, protect: None, max_deactivations: "100".into() };
+        PlanFile::new("acme.my.workfront.com", "t".into(), input, options, &rows)
+    }
+
+    #[test]
+    fn a_plan_round_trips_and_an_edit_is_refused() {
+        let plan = sample();
+        let text = serde_json::to_string_pretty(&plan).unwrap();
+        let back = PlanFile::parse(&text, "p.json").unwrap();
+        assert_eq!(back, plan);
+        let rows = back.planned_rows().unwrap();
+        assert_eq!(rows[0].decision, Decision::Deactivate);
+        assert_eq!(rows[2].decision, Decision::Duplicate { first_row: 1 });
+        let edited = text.replace("\"ada@x\"", "\"eve@x\"");
+        assert!(PlanFile::parse(&edited, "p.json").unwrap_err().contains("changed after it was made"));
+        let newer = text.replace("\"version\": 1", "\"version\": 2");
+        assert!(PlanFile::parse(&newer, "p.json").unwrap_err().contains("version 2"));
+    }
+
+    #[test]
+    fn every_kind_of_drift_is_named() {
+        let then = user("a");
+        assert_eq!(drift(&then, Some(&then)), None);
+        assert!(drift(&then, None).unwrap().contains("no longer exists"));
+        let inactive = DirUser { is_active: false, ..then.clone() };
+        assert!(drift(&then, Some(&inactive)).unwrap().contains("already inactive"));
+        let admin = DirUser { is_admin: true, ..then.clone() };
+        assert!(drift(&then, Some(&admin)).unwrap().contains("System Administrator"));
+        let renamed = DirUser { username: "ada2".into(), ..then.clone() };
+        assert_eq!(drift(&then, Some(&renamed)).unwrap(), "renamed since the plan: username was \"ada\", now \"ada2\"");
+    }
+}
