@@ -43,9 +43,9 @@ pub struct ConnectionArgs {
     #[arg(long, env = "WORKFRONT_DOMAIN")]
     pub domain: Option<String>,
 
-    /// The API version in the path.
-    #[arg(long, env = "WORKFRONT_API_VERSION", default_value = "v22.0")]
-    pub api_version: String,
+    /// The API version in the path [default: v22.0].
+    #[arg(long, env = "WORKFRONT_API_VERSION")]
+    pub api_version: Option<String>,
 
     /// A file holding the API key (instead of env WORKFRONT_API_KEY). Must not be readable by others.
     #[arg(long, conflicts_with = "username")]
@@ -54,6 +54,10 @@ pub struct ConnectionArgs {
     /// Sign in as this user (password from env WORKFRONT_PASSWORD or a hidden prompt) and get an API key.
     #[arg(long)]
     pub username: Option<String>,
+
+    /// A named tenant from the config file (see the README's "Tenant profiles"); flags override it.
+    #[arg(long, env = "WF_OFFBOARD_PROFILE")]
+    pub profile: Option<String>,
 }
 
 /// How a run that changes users is paced, confirmed and reported (shared by `deactivate` and
@@ -68,13 +72,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
 
-    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
-    #[arg(long, default_value_t = 10)]
-    pub concurrency: usize,
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer) [default: 10].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 
-    /// Requests per second at most.
-    #[arg(long, default_value_t = 300)]
-    pub rate: u32,
+    /// Requests per second at most [default: 300].
+    #[arg(long)]
+    pub rate: Option<u32>,
 
     /// Users per request, up to 100: sends Workfront's bulk update (`atomic=true`); a batch that
     /// fails is split until the failing user is found, so every row still gets its own outcome.
@@ -207,13 +211,13 @@ pub struct AuditArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
 
-    /// Requests in flight at once (Workfront documents a cap of 10 per customer).
-    #[arg(long, default_value_t = 10)]
-    pub concurrency: usize,
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer) [default: 10].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 
-    /// Requests per second at most.
-    #[arg(long, default_value_t = 300)]
-    pub rate: u32,
+    /// Requests per second at most [default: 300].
+    #[arg(long)]
+    pub rate: Option<u32>,
 
     /// No progress bar and no summary on stderr.
     #[arg(long)]

@@ -71,8 +71,8 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         run: RunArgs {
             dry_run: true,
             report: Some(args.out.join("undo-dry-run-report.csv")),
-            concurrency: 10,
-            rate: 300,
+            concurrency: None,
+            rate: None,
             batch_size: 1,
             yes: true,
             quiet: false,
@@ -104,7 +104,7 @@ fn server_saw(before: &Stats, after: &Stats) -> String {
 }
 
 fn connection_args(base_url: &str) -> ConnectionArgs {
-    ConnectionArgs { base_url: Some(base_url.into()), domain: None, api_version: "v22.0".into(), api_key_file: None, username: None }
+    ConnectionArgs { base_url: Some(base_url.into()), domain: None, api_version: None, api_key_file: None, username: None, profile: None }
 }
 
 fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run: bool) -> Result<Settings, String> {
@@ -115,8 +115,8 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         run: RunArgs {
             dry_run,
             report: Some(report.to_path_buf()),
-            concurrency: 10,
-            rate: 300,
+            concurrency: None,
+            rate: None,
             batch_size: 1,
             yes: true,
             quiet: false,

@@ -29,6 +29,7 @@ pub mod lock;
 pub mod plan;
 pub mod planfile;
 pub mod prior;
+pub mod profile;
 pub mod reactivate;
 pub mod report;
 pub mod resume;

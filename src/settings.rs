@@ -10,6 +10,7 @@ use reqwest::Url;
 
 use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
 use crate::guard::Limit;
+use crate::profile::Profile;
 use crate::secret::Secret;
 
 /// Where the tenant is.
@@ -44,6 +45,8 @@ pub struct RunSettings {
     pub yes: bool,
     pub quiet: bool,
     pub summary_json: Option<PathBuf>,
+    /// The profile the run started from (`--profile`), if any; it holds no secret.
+    pub profile: Option<Profile>,
 }
 
 impl RunSettings {
@@ -55,12 +58,15 @@ impl RunSettings {
         kind: (&str, &str),
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, String> {
-        let connection = connection(connection_args)?;
-        let auth = auth(connection_args, env)?;
-        if args.concurrency == 0 || args.concurrency > 100 {
-            return Err(format!("--concurrency must be between 1 and 100, not {}", args.concurrency));
+        let profile = crate::profile::load(connection_args.profile.as_deref(), env)?;
+        let connection = connection_with(connection_args, profile.as_ref())?;
+        let auth = auth(connection_args, profile.as_ref(), env)?;
+        let concurrency = args.concurrency.or(profile.as_ref().and_then(|p| p.concurrency)).unwrap_or(DEFAULT_CONCURRENCY);
+        if concurrency == 0 || concurrency > 100 {
+            return Err(format!("--concurrency must be between 1 and 100, not {concurrency}"));
         }
-        let rate = NonZeroU32::new(args.rate).ok_or("--rate must be at least 1 request per second")?;
+        let rate = args.rate.or(profile.as_ref().and_then(|p| p.rate)).unwrap_or(DEFAULT_RATE);
+        let rate = NonZeroU32::new(rate).ok_or("--rate must be at least 1 request per second")?;
         if args.batch_size == 0 || args.batch_size > crate::workfront::MAX_BATCH {
             return Err(format!(
                 "--batch-size must be between 1 and {} (Workfront's limit for one bulk update), not {}",
@@ -74,15 +80,21 @@ impl RunSettings {
             auth,
             dry_run: args.dry_run,
             report,
-            concurrency: args.concurrency,
+            concurrency,
             rate,
             batch_size: args.batch_size,
             yes: args.yes,
             quiet: args.quiet,
             summary_json: args.summary_json.clone(),
+            profile,
         })
     }
 }
+
+/// Requests in flight when neither a flag nor a profile says: Workfront's documented cap.
+pub const DEFAULT_CONCURRENCY: usize = 10;
+/// Requests per second when neither a flag nor a profile says.
+pub const DEFAULT_RATE: u32 = 300;
 
 /// Validated settings for `deactivate`.
 #[derive(Debug, Clone)]
@@ -106,7 +118,8 @@ impl Settings {
     /// Validates `deactivate`'s arguments; `env` reads an environment variable.
     pub fn from_args(args: &DeactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
         let run = RunSettings::from_args(&args.connection, &args.run, ("report", "dry-run"), env)?;
-        let max_deactivations = match &args.max_deactivations {
+        let from_profile = run.profile.as_ref().and_then(|p| p.max_deactivations.as_ref());
+        let max_deactivations = match args.max_deactivations.as_ref().or(from_profile) {
             Some(text) => Limit::parse(text)?,
             None => Limit::default(),
         };
@@ -216,7 +229,14 @@ fn default_report_path(kind: (&str, &str), dry_run: bool) -> PathBuf {
 
 /// Builds the API root from `--base-url` or `--domain` and `--api-version`.
 pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
-    let version = args.api_version.trim();
+    connection_with(args, None)
+}
+
+/// The same, with a profile filling in what the flags leave out.
+fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<Connection, String> {
+    let from_profile = |f: fn(&Profile) -> &Option<String>| profile.and_then(|p| f(p).clone());
+    let version = args.api_version.clone().or_else(|| from_profile(|p| &p.api_version)).unwrap_or_else(|| "v22.0".into());
+    let version = version.trim();
     let valid_version = version.strip_prefix('v').is_some_and(|rest| {
         let mut parts = rest.split('.');
         let digits = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
@@ -225,7 +245,11 @@ pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
     if !valid_version {
         return Err(format!("--api-version must look like v22.0, not {version:?}"));
     }
-    let base = match (&args.base_url, &args.domain) {
+    let (base_url, domain) = match (&args.base_url, &args.domain) {
+        (None, None) => (from_profile(|p| &p.base_url), from_profile(|p| &p.domain)),
+        (url, domain) => (url.clone(), domain.clone()),
+    };
+    let base = match (&base_url, &domain) {
         (Some(url), _) => url.trim().to_string(),
         (None, Some(domain)) => {
             let domain = domain.trim();
@@ -266,13 +290,29 @@ pub fn is_loopback(host: &str) -> bool {
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-fn auth(args: &ConnectionArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+/// The credentials: `--username` or `--api-key-file`, else the profile's, else env
+/// `WORKFRONT_API_KEY`.
+fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+    let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
     if let Some(username) = &args.username {
-        let password = env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
-        return Ok(AuthSource::Password { username: username.trim().to_string(), password });
+        return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
     }
     if let Some(path) = &args.api_key_file {
         return read_key_file(path).map(AuthSource::ApiKey);
+    }
+    if let Some(profile) = profile {
+        if let Some(username) = &profile.username {
+            return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
+        }
+        if let Some(path) = &profile.api_key_file {
+            return read_key_file(path).map(AuthSource::ApiKey);
+        }
+        if let Some(var) = &profile.api_key_env {
+            return match env(var).map(Secret::new) {
+                Some(key) if !key.is_empty() => Ok(AuthSource::ApiKey(key)),
+                _ => Err(format!("the profile's API key is in env {var}, which is not set")),
+            };
+        }
     }
     match env("WORKFRONT_API_KEY").map(Secret::new) {
         Some(key) if !key.is_empty() => Ok(AuthSource::ApiKey(key)),
@@ -306,9 +346,10 @@ mod tests {
         connection(&ConnectionArgs {
             base_url: base.map(String::from),
             domain: domain.map(String::from),
-            api_version: version.into(),
+            api_version: Some(version.into()),
             api_key_file: None,
             username: None,
+            profile: None,
         })
     }
 
@@ -334,11 +375,11 @@ mod tests {
 
     #[test]
     fn credentials_come_from_env_file_or_username() {
-        let args = ConnectionArgs { base_url: None, domain: None, api_version: "v22.0".into(), api_key_file: None, username: None };
-        assert!(matches!(auth(&args, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
-        assert!(auth(&args, &|_| None).is_err());
+        let args = ConnectionArgs { base_url: None, domain: None, api_version: None, api_key_file: None, username: None, profile: None };
+        assert!(matches!(auth(&args, None, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
+        assert!(auth(&args, None, &|_| None).is_err());
         let with_user = ConnectionArgs { username: Some("a@b".into()), ..args };
-        assert!(matches!(auth(&with_user, &|_| None), Ok(AuthSource::Password { password: None, .. })));
+        assert!(matches!(auth(&with_user, None, &|_| None), Ok(AuthSource::Password { password: None, .. })));
     }
 
     #[cfg(unix)]

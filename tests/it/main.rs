@@ -3,6 +3,7 @@
 mod audit;
 mod deactivate;
 mod plans;
+mod profiles;
 mod safety;
 mod sim;
 mod spreadsheets;
