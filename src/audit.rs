@@ -25,7 +25,7 @@ use crate::execute::settled_outcome;
 use crate::exit::Exit;
 use crate::input::read_file;
 use crate::lock::RunLock;
-use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates, protected_users};
+use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
 use crate::session::{RunSummary, bar, shows_progress, sign_in};
 use crate::settings::AuditSettings;
@@ -111,10 +111,8 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; no audit was written".into())),
     };
     listing.finish_and_clear();
-    let mut protection = Protection { allow_admins: settings.allow_admins, ..Protection::default() };
-    if let (Some(path), Some(protect)) = (&settings.protect, &protect) {
-        protection.listed = protected_users(&protect.rows, &directory, &path.display().to_string()).map_err(fatal)?;
-    }
+    let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
+    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let listed = build_plan(&list.rows, &directory, &protection);
     let (plan, roster_problems) = if settings.roster {
         let problems: Vec<PlannedRow> = listed

@@ -60,6 +60,18 @@ pub struct ConnectionArgs {
     pub profile: Option<String>,
 }
 
+/// How fast a run may go; a profile may set these, flags override it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PacingArgs {
+    /// Requests in flight at once (Workfront documents a cap of 10 per customer) [default: 10].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+
+    /// Requests per second at most [default: 300].
+    #[arg(long)]
+    pub rate: Option<u32>,
+}
+
 /// How a run that changes users is paced, confirmed and reported (shared by `deactivate` and
 /// `reactivate`).
 #[derive(Debug, Clone, Args)]
@@ -72,13 +84,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
 
-    /// Requests in flight at once (Workfront documents a cap of 10 per customer) [default: 10].
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-
-    /// Requests per second at most [default: 300].
-    #[arg(long)]
-    pub rate: Option<u32>,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
 
     /// Users per request, up to 100: sends Workfront's bulk update (`atomic=true`); a batch that
     /// fails is split until the failing user is found, so every row still gets its own outcome.
@@ -211,13 +218,8 @@ pub struct AuditArgs {
     #[arg(long)]
     pub report: Option<PathBuf>,
 
-    /// Requests in flight at once (Workfront documents a cap of 10 per customer) [default: 10].
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-
-    /// Requests per second at most [default: 300].
-    #[arg(long)]
-    pub rate: Option<u32>,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
 
     /// No progress bar and no summary on stderr.
     #[arg(long)]

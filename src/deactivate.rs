@@ -12,7 +12,7 @@ use crate::directory::{Wanted, fetch_directory};
 use crate::exit::Exit;
 use crate::input::read_file;
 use crate::lock::RunLock;
-use crate::plan::{PlannedRow, Protection, build_plan, protected_users};
+use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::report::{Counts, OutcomeKind, ReportWriter};
 use crate::resume::{Resumed, carry_over};
@@ -52,10 +52,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     };
     listing.finish_and_clear();
 
-    let mut protection = Protection { allow_admins: settings.allow_admins, ..Protection::default() };
-    if let (Some(path), Some(protect)) = (&settings.protect, &protect) {
-        protection.listed = protected_users(&protect.rows, &directory, &path.display().to_string()).map_err(fatal)?;
-    }
+    let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
+    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let plan = build_plan(&input.rows, &directory, &protection);
     let Resumed { plan, carried } = match (&settings.resume, &prior) {
         (Some(path), Some(prior)) => {
@@ -116,7 +114,7 @@ fn write_plan(
     let options = PlanOptions {
         allow_admins: settings.allow_admins,
         protect: settings.protect.as_ref().map(|p| p.display().to_string()),
-        max_deactivations: settings.max_deactivations_text.clone(),
+        max_deactivations: settings.max_deactivations.to_string(),
     };
     let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, &rows);
     let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";

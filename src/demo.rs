@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ListArgs, ProtectionArgs, ReactivateArgs, RunArgs};
+use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ListArgs, PacingArgs, ProtectionArgs, ReactivateArgs, RunArgs};
 use crate::exit::Exit;
 use crate::session::{self, Direction, RunSummary};
 use crate::settings::ReactivateSettings;
@@ -71,8 +71,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         run: RunArgs {
             dry_run: true,
             report: Some(args.out.join("undo-dry-run-report.csv")),
-            concurrency: None,
-            rate: None,
+            pacing: PacingArgs::default(),
             batch_size: 1,
             yes: true,
             quiet: false,
@@ -115,8 +114,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         run: RunArgs {
             dry_run,
             report: Some(report.to_path_buf()),
-            concurrency: None,
-            rate: None,
+            pacing: PacingArgs::default(),
             batch_size: 1,
             yes: true,
             quiet: false,

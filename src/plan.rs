@@ -162,6 +162,22 @@ impl<'d> Index<'d> {
     }
 }
 
+impl Protection {
+    /// The protection for a run: `--allow-admins`, and everyone a `--protect` list (its path
+    /// and rows) names in `directory`.
+    pub fn resolve(
+        allow_admins: bool,
+        protect: Option<(&std::path::Path, &[InputRow])>,
+        directory: &Directory,
+    ) -> Result<Protection, String> {
+        let listed = match protect {
+            Some((path, rows)) => protected_users(rows, directory, &path.display().to_string())?,
+            None => HashMap::new(),
+        };
+        Ok(Protection { allow_admins, listed })
+    }
+}
+
 /// Resolves a `--protect` list: every user any of its rows could mean is protected (an
 /// ambiguous entry protects all its matches). A row that cannot identify anyone is an error,
 /// since a protection list that silently protects nobody is worse than none.

@@ -61,11 +61,11 @@ impl RunSettings {
         let profile = crate::profile::load(connection_args.profile.as_deref(), env)?;
         let connection = connection_with(connection_args, profile.as_ref())?;
         let auth = auth(connection_args, profile.as_ref(), env)?;
-        let concurrency = args.concurrency.or(profile.as_ref().and_then(|p| p.concurrency)).unwrap_or(DEFAULT_CONCURRENCY);
+        let concurrency = args.pacing.concurrency.or(profile.as_ref().and_then(|p| p.concurrency)).unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 || concurrency > 100 {
             return Err(format!("--concurrency must be between 1 and 100, not {concurrency}"));
         }
-        let rate = args.rate.or(profile.as_ref().and_then(|p| p.rate)).unwrap_or(DEFAULT_RATE);
+        let rate = args.pacing.rate.or(profile.as_ref().and_then(|p| p.rate)).unwrap_or(DEFAULT_RATE);
         let rate = NonZeroU32::new(rate).ok_or("--rate must be at least 1 request per second")?;
         if args.batch_size == 0 || args.batch_size > crate::workfront::MAX_BATCH {
             return Err(format!(
@@ -110,8 +110,6 @@ pub struct Settings {
     pub resume: Option<PathBuf>,
     /// Write the dry run's plan here.
     pub plan: Option<PathBuf>,
-    /// `--max-deactivations` as typed, for the plan file.
-    pub max_deactivations_text: String,
 }
 
 impl Settings {
@@ -136,7 +134,6 @@ impl Settings {
             protect: args.protection.protect.clone(),
             resume: args.resume.clone(),
             plan: args.plan.clone(),
-            max_deactivations_text: max_deactivations.to_string(),
         })
     }
 }
@@ -195,8 +192,7 @@ impl AuditSettings {
         let run_args = RunArgs {
             dry_run: true,
             report: args.report.clone(),
-            concurrency: args.concurrency,
-            rate: args.rate,
+            pacing: args.pacing.clone(),
             batch_size: 1,
             yes: true,
             quiet: args.quiet,
