@@ -89,9 +89,8 @@ fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditS
                 value["candidates_written"] = found.candidates.into();
             }
         }
-        let text = serde_json::to_string_pretty(&value).expect("a JSON value serialises") + "\n";
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write the summary {}: {e}", path.display());
+        if let Err(e) = session::write_summary_json(path, &value) {
+            eprintln!("error: {e}");
         }
     }
     match result {
@@ -116,10 +115,11 @@ fn usage(message: &str) -> Exit {
 
 /// Prints a finished run's summary, or its error, and picks the exit code.
 fn finish(run: &settings::RunSettings, command: &str, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
-    if let Some(path) = &run.summary_json
-        && let Err(e) = session::write_summary_json(path, command, run, &result)
-    {
-        eprintln!("error: {e}");
+    if let Some(path) = &run.summary_json {
+        let value = session::summary_json(command, &run.connection.host, run.dry_run, &run.report, &result);
+        if let Err(e) = session::write_summary_json(path, &value) {
+            eprintln!("error: {e}");
+        }
     }
     match result {
         Ok(summary) => {

@@ -217,20 +217,14 @@ async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collecto
     }
 }
 
-/// Writes the machine-readable summary (`--summary-json`): what ran, against which tenant, the
-/// counts per outcome, timings, requests sent and the report, or the error that stopped it.
-pub fn write_summary_json(
-    path: &std::path::Path,
-    command: &str,
-    run: &RunSettings,
-    result: &Result<RunSummary, (Exit, String)>,
-) -> Result<(), String> {
-    let value = summary_json(command, &run.connection.host, run.dry_run, &run.report, result);
-    let text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+/// Writes a machine-readable summary (`--summary-json`).
+pub fn write_summary_json(path: &std::path::Path, value: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
     std::fs::write(path, text + "\n").map_err(|e| format!("cannot write the summary {}: {e}", path.display()))
 }
 
-/// The summary as JSON (format version 1).
+/// The summary as JSON (format version 1): what ran, against which tenant, the counts per
+/// outcome, timings, requests sent and the report, or the error that stopped it.
 pub fn summary_json(
     command: &str,
     tenant: &str,
