@@ -1,5 +1,6 @@
-//! Decisions → outcomes: writes (deactivations, or reactivations for an undo) run concurrently under the shared pacing, and one
-//! collector alone writes the report and drives the progress bar (after fd and oha).
+//! Decisions → outcomes: writes (deactivations, or reactivations for an undo) run concurrently
+//! under the shared pacing, one user or one bulk batch per request, and one collector alone
+//! writes the report and drives the progress bar (after fd and oha).
 //!
 //! An interruption stops new work at once: jobs not yet started end `skipped`, jobs in flight
 //! finish (or time out) and are recorded, and retries stop. A refused key (401) stops the run
