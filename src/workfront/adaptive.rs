@@ -3,10 +3,10 @@
 //! Workfront caps each customer at about 10 requests in flight, shared with every other
 //! integration on the tenant, and answers 429 beyond it. So the limit starts at `--concurrency`,
 //! shrinks by a quarter on a 429 (multiplicative decrease) and grows by one request per round
-//! trip's worth of successes (additive increase), never above `--concurrency`. Within one request
-//! of the level where the last 429 came it grows four times slower, so the probing that finds a freed slot
-//! costs few 429s. A burst of 429s from requests sent before the last decrease counts once: they
-//! report the old limit, not the new one.
+//! trip's worth of successes (additive increase), never above `--concurrency`. Within one
+//! request of the level where the last 429 came it grows four times slower, so the probing that
+//! finds a freed slot costs few 429s. A burst of 429s from requests sent before the last
+//! decrease counts once: they report the old limit, not the new one.
 
 use std::sync::Mutex;
 
