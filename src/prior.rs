@@ -46,9 +46,17 @@ pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
     }
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
-    for (i, record) in reader.deserialize::<PriorRow>().enumerate() {
+    let records: Vec<csv::Result<PriorRow>> = reader.deserialize::<PriorRow>().collect();
+    let last = records.len();
+    for (i, record) in records.into_iter().enumerate() {
         let line = i + 2;
-        let row = record.map_err(|e| format!("{shown}, line {line}: {e}"))?;
+        let row = match record {
+            Ok(row) => row,
+            // A run killed while writing leaves at most its last line cut short: that row was not
+            // finished, so it is planned again like any unreported row.
+            Err(_) if i + 1 == last => break,
+            Err(e) => return Err(format!("{shown}, line {line}: {e}")),
+        };
         if OutcomeKind::from_label(&row.outcome).is_none() {
             return Err(format!("{shown}, line {line}: unknown outcome {:?}", row.outcome));
         }
@@ -96,5 +104,12 @@ mod tests {
                 .contains("line 3: row 1 appears twice")
         );
         assert!(read(&format!("{HEAD}1,a,,,,,,,deactivated,200,1,,t\n")).unwrap_err().contains("without a valid user_id"));
+        assert!(read(&format!("{HEAD}1,a,,,\n2,b,,,,,,,not_found,,0,,t\n")).unwrap_err().contains("line 2"), "a bad line inside is an error");
+    }
+
+    #[test]
+    fn a_last_line_cut_short_by_a_crash_is_left_to_be_redone() {
+        let rows = read(&format!("{HEAD}1,a,,,,,,,not_found,,0,,t\n2,b,username,")).unwrap();
+        assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [1]);
     }
 }
