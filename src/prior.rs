@@ -104,7 +104,10 @@ mod tests {
                 .contains("line 3: row 1 appears twice")
         );
         assert!(read(&format!("{HEAD}1,a,,,,,,,deactivated,200,1,,t\n")).unwrap_err().contains("without a valid user_id"));
-        assert!(read(&format!("{HEAD}1,a,,,\n2,b,,,,,,,not_found,,0,,t\n")).unwrap_err().contains("line 2"), "a bad line inside is an error");
+        assert!(
+            read(&format!("{HEAD}1,a,,,\n2,b,,,,,,,not_found,,0,,t\n")).unwrap_err().contains("line 2"),
+            "a bad line inside is an error"
+        );
     }
 
     #[test]
