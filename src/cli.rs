@@ -33,7 +33,7 @@ pub enum Command {
 }
 
 /// Where the tenant is and how to sign in.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
     /// The tenant's base URL, e.g. https://acme.my.workfront.com or http://127.0.0.1:8080.
     #[arg(long, env = "WORKFRONT_BASE_URL", conflicts_with = "domain")]
@@ -54,6 +54,23 @@ pub struct ConnectionArgs {
     /// Sign in as this user (password from env WORKFRONT_PASSWORD or a hidden prompt) and get an API key.
     #[arg(long)]
     pub username: Option<String>,
+
+    /// OAuth2: the client ID of a machine-to-machine application (client secret from env
+    /// WORKFRONT_CLIENT_SECRET); needs --private-key-file, --customer-id and --user-id.
+    #[arg(long, conflicts_with_all = ["username", "api_key_file"], requires_all = ["private_key_file", "customer_id", "user_id"])]
+    pub client_id: Option<String>,
+
+    /// OAuth2: the application's private key (PEM). Must not be readable by others.
+    #[arg(long, requires = "client_id")]
+    pub private_key_file: Option<PathBuf>,
+
+    /// OAuth2: the customer ID from the application's details (the JWT's `iss`).
+    #[arg(long, requires = "client_id")]
+    pub customer_id: Option<String>,
+
+    /// OAuth2: the ID of the user who set up the application's key (the JWT's `sub`).
+    #[arg(long, requires = "client_id")]
+    pub user_id: Option<String>,
 
     /// A named tenant from the config file (see the README's "Tenant profiles"); flags override it.
     #[arg(long, env = "WF_OFFBOARD_PROFILE")]
@@ -280,6 +297,27 @@ pub struct SimArgs {
     /// The API user's password, for --username sign-in.
     #[arg(long, default_value = crate::sim::DEFAULT_PASSWORD)]
     pub password: String,
+
+    /// Set up an OAuth2 machine-to-machine application with this public key (PEM, `PUBLIC KEY`
+    /// or `RSA PUBLIC KEY`); JWTs must be signed with its private key and `sub` the API user.
+    #[arg(long, value_name = "FILE")]
+    pub oauth_public_key: Option<PathBuf>,
+
+    /// The OAuth2 application's client ID.
+    #[arg(long, default_value = "wf-offboard-rehearsal")]
+    pub oauth_client_id: String,
+
+    /// The OAuth2 application's client secret (a rehearsal secret, not a real one).
+    #[arg(long, default_value = "rehearsal-client-secret")]
+    pub oauth_client_secret: String,
+
+    /// The customer ID the JWT's `iss` must name.
+    #[arg(long, default_value = "rehearsal-customer")]
+    pub oauth_customer_id: String,
+
+    /// How long an OAuth2 access token lives, in milliseconds.
+    #[arg(long, default_value_t = 3_600_000)]
+    pub session_ttl_ms: u64,
 }
 
 /// `wf-offboard demo`.

@@ -43,7 +43,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     let latency = Duration::from_millis(args.latency_ms);
     let faults =
         Faults { max_in_flight: 10, latency, jitter: latency / 2, error_rate: 0.03, drop_rate: 0.01, seed: DEMO_SEED, ..Faults::default() };
-    let credentials = Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into() };
+    let credentials = Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None };
     let server = sim::start("127.0.0.1:0", tenant, credentials, faults).await.map_err(|e| format!("cannot start the simulator: {e}"))?;
     eprintln!(
         "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 10 requests in flight at most, 3% 5xx, 1% dropped connections)\n",
@@ -103,7 +103,7 @@ fn server_saw(before: &Stats, after: &Stats) -> String {
 }
 
 fn connection_args(base_url: &str) -> ConnectionArgs {
-    ConnectionArgs { base_url: Some(base_url.into()), domain: None, api_version: None, api_key_file: None, username: None, profile: None }
+    ConnectionArgs { base_url: Some(base_url.into()), ..ConnectionArgs::default() }
 }
 
 fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run: bool) -> Result<Settings, String> {

@@ -49,6 +49,10 @@ pub async fn sign_in(run: &RunSettings, pacing: &Pacing) -> Result<Client, Strin
     let client = Client::new(run.connection.api_root.clone())?;
     let (username, password) = match &run.auth {
         AuthSource::ApiKey(key) => return Ok(client.with_auth(Auth::ApiKey(key.clone()))),
+        AuthSource::OAuth(config) => {
+            let host = &run.connection.host;
+            return client.with_oauth(config.clone()).await.map_err(|e| format!("signing in to {host} with OAuth2 failed: {e}"));
+        }
         AuthSource::Password { username, password } => (username, password.clone()),
     };
     let password = match password {

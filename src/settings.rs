@@ -12,6 +12,7 @@ use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, Reactivat
 use crate::guard::Limit;
 use crate::profile::Profile;
 use crate::secret::Secret;
+use crate::workfront::OAuthConfig;
 
 /// Where the tenant is.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub enum AuthSource {
     ApiKey(Secret),
     /// Sign in as a user; the password is prompted for when env WORKFRONT_PASSWORD is unset.
     Password { username: String, password: Option<Secret> },
+    /// OAuth2 machine to machine: a signed JWT exchanged for an access token.
+    OAuth(OAuthConfig),
 }
 
 /// Validated settings every run that changes users shares.
@@ -290,6 +293,9 @@ pub fn is_loopback(host: &str) -> bool {
 /// `WORKFRONT_API_KEY`.
 fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
     let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
+    if let Some(client_id) = &args.client_id {
+        return oauth(args, client_id, env).map(AuthSource::OAuth);
+    }
     if let Some(username) = &args.username {
         return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
     }
@@ -316,20 +322,42 @@ fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> 
     }
 }
 
+/// The OAuth2 settings: the flags, the secret from env WORKFRONT_CLIENT_SECRET, the key file.
+fn oauth(args: &ConnectionArgs, client_id: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<OAuthConfig, String> {
+    let missing = |flag: &str| format!("--client-id needs {flag}");
+    let client_secret = env("WORKFRONT_CLIENT_SECRET")
+        .map(Secret::new)
+        .filter(|s| !s.is_empty())
+        .ok_or("--client-id needs the client secret in env WORKFRONT_CLIENT_SECRET")?;
+    let path = args.private_key_file.as_ref().ok_or_else(|| missing("--private-key-file"))?;
+    Ok(OAuthConfig {
+        client_id: client_id.trim().to_string(),
+        client_secret,
+        private_key: read_secret_file(path, "private key")?,
+        customer_id: args.customer_id.clone().ok_or_else(|| missing("--customer-id"))?,
+        user_id: args.user_id.clone().ok_or_else(|| missing("--user-id"))?,
+    })
+}
+
 /// Reads an API key file, refusing one that others can read (as ssh does with private keys).
 fn read_key_file(path: &Path) -> Result<Secret, String> {
+    read_secret_file(path, "API key")
+}
+
+/// Reads a file holding a secret (`what`), refusing one that others can read.
+fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
     let shown = path.display();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(format!("{shown}: the API key file is readable by others (mode {:o}); run `chmod 600 {shown}`", mode & 0o777));
+            return Err(format!("{shown}: the {what} file is readable by others (mode {:o}); run `chmod 600 {shown}`", mode & 0o777));
         }
     }
     let key = Secret::new(std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?);
     if key.is_empty() {
-        return Err(format!("{shown}: the API key file is empty"));
+        return Err(format!("{shown}: the {what} file is empty"));
     }
     Ok(key)
 }
@@ -343,9 +371,7 @@ mod tests {
             base_url: base.map(String::from),
             domain: domain.map(String::from),
             api_version: Some(version.into()),
-            api_key_file: None,
-            username: None,
-            profile: None,
+            ..ConnectionArgs::default()
         })
     }
 
@@ -371,7 +397,18 @@ mod tests {
 
     #[test]
     fn credentials_come_from_env_file_or_username() {
-        let args = ConnectionArgs { base_url: None, domain: None, api_version: None, api_key_file: None, username: None, profile: None };
+        let args = ConnectionArgs {
+            base_url: None,
+            domain: None,
+            api_version: None,
+            api_key_file: None,
+            username: None,
+            client_id: None,
+            private_key_file: None,
+            customer_id: None,
+            user_id: None,
+            profile: None,
+        };
         assert!(matches!(auth(&args, None, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
         assert!(auth(&args, None, &|_| None).is_err());
         let with_user = ConnectionArgs { username: Some("a@b".into()), ..args };

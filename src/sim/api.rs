@@ -214,8 +214,14 @@ fn authenticate(state: &SimState, req: &ApiRequest) -> Result<u128, Reply> {
     let query = |name: &str| req.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let key = header("apiKey").or_else(|| query("apiKey"));
     let session = header("SessionID").or_else(|| query("sessionID"));
-    let authentic = key.is_some_and(|k| k == state.credentials.api_key)
-        || session.is_some_and(|s| state.sessions.lock().unwrap_or_else(|p| p.into_inner()).contains(s));
+    let session_state = session.map(|s| state.sessions_mut().get(s).copied());
+    if let Some(Some(Some(expires))) = session_state
+        && expires <= std::time::Instant::now()
+    {
+        state.stats_mut().expired_sessions += 1;
+        return Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", "Your session has expired"));
+    }
+    let authentic = key.is_some_and(|k| k == state.credentials.api_key) || matches!(session_state, Some(Some(_)));
     if !authentic {
         return Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", "You are not currently logged in"));
     }
@@ -245,7 +251,7 @@ fn login(state: &SimState, req: &ApiRequest) -> Reply {
     }
     let tenant = state.tenant();
     let session = format!("{:032x}", u128::from(crate::rng::mix(state.next_sequence() ^ state.faults.seed)) << 64 | 0x5e55);
-    state.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(session.clone());
+    state.sessions_mut().insert(session.clone(), None);
     ok(json!({ "sessionID": session, "userID": format!("{:032x}", tenant.api_user), "versionInformation": {"currentAPIVersion": "22.0"} }))
 }
 

@@ -12,6 +12,7 @@
 //! at `GET /__sim/users` (search filters apply) and `GET /__sim/users/<ID>`.
 
 mod api;
+mod oauth;
 mod query;
 mod server;
 mod state;
@@ -22,6 +23,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use api::MAX_BULK;
+pub use oauth::{OAuthApp, public_key_from_pem};
 pub use query::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use server::serve;
 pub use state::{Credentials, Faults, SimState, Stats};
@@ -101,6 +103,19 @@ pub async fn start(addr: &str, tenant: Tenant, credentials: Credentials, faults:
     Ok(SimHandle { base_url: format!("http://{addr}"), addr, state, shutdown: Some(tx), task: Some(task) })
 }
 
+/// The OAuth2 application from `--oauth-public-key` and friends, if asked for.
+fn oauth_app(args: &crate::cli::SimArgs) -> Result<Option<OAuthApp>, String> {
+    let Some(path) = &args.oauth_public_key else { return Ok(None) };
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(OAuthApp {
+        client_id: args.oauth_client_id.clone(),
+        client_secret: args.oauth_client_secret.clone(),
+        customer_id: args.oauth_customer_id.clone(),
+        public_key: public_key_from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?,
+        session_ttl: std::time::Duration::from_millis(args.session_ttl_ms),
+    }))
+}
+
 /// `wf-offboard sim`: builds the tenant, prints how to connect, serves until Ctrl-C.
 pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     use crate::exit::Exit;
@@ -123,8 +138,15 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
         }
     }
     let users = tenant.users.len();
+    let oauth = match oauth_app(&args) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Fatal;
+        }
+    };
     let credentials =
-        Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone() };
+        Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone(), oauth };
     let faults = Faults {
         max_in_flight: args.max_in_flight,
         latency: std::time::Duration::from_millis(args.latency_ms),

@@ -67,6 +67,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
 fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/attask/api/{*path}", any(api_request))
+        .route("/integrations/oauth2/api/v1/jwt/exchange", post(jwt_exchange))
         .route("/__sim/stats", get(stats))
         .route("/__sim/stats/reset", post(reset_stats))
         .route("/__sim/tenant", get(tenant))
@@ -141,6 +142,14 @@ async fn stats(State(state): State<Arc<SimState>>) -> Response {
     let mut value = serde_json::to_value(&stats).expect("stats serialise");
     value["in_flight"] = json!(state.in_flight.load(std::sync::atomic::Ordering::SeqCst));
     axum::Json(value).into_response()
+}
+
+/// `POST /integrations/oauth2/api/v1/jwt/exchange` with a URL-encoded body.
+async fn jwt_exchange(State(state): State<Arc<SimState>>, body: axum::body::Bytes) -> Response {
+    state.stats_mut().requests += 1;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (status, answer) = super::oauth::exchange(&state, &form);
+    (status, axum::Json(answer)).into_response()
 }
 
 async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {

@@ -1,6 +1,6 @@
 //! The simulator's shared state: the tenant, credentials, fault settings and what it saw.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -51,6 +51,8 @@ pub struct Credentials {
     pub api_key: String,
     /// The API user's password, for `login` and `generateApiKey`.
     pub password: String,
+    /// The OAuth2 application, if the tenant has one (`/integrations/oauth2/…/jwt/exchange`).
+    pub oauth: Option<super::oauth::OAuthApp>,
 }
 
 /// Everything a handler needs; shared behind an `Arc`.
@@ -59,7 +61,8 @@ pub struct SimState {
     pub(crate) tenant: RwLock<Tenant>,
     pub(crate) credentials: Credentials,
     pub(crate) faults: Faults,
-    pub(crate) sessions: Mutex<HashSet<String>>,
+    /// Session IDs from `login` (no expiry) and OAuth2 access tokens (expiring).
+    pub(crate) sessions: Mutex<HashMap<String, Option<std::time::Instant>>>,
     pub(crate) in_flight: AtomicUsize,
     pub(crate) sequence: AtomicU64,
     stats: Mutex<Stats>,
@@ -90,6 +93,10 @@ pub struct Stats {
     pub lost_writes: u64,
     /// Successful writes per user ID.
     pub writes_per_user: BTreeMap<String, u64>,
+    /// OAuth2 JWTs exchanged for access tokens.
+    pub token_exchanges: u64,
+    /// Requests refused because their OAuth2 access token had expired.
+    pub expired_sessions: u64,
     /// True once any request carried an `apiKey` in its URL.
     pub api_key_in_url: bool,
     /// True once any request carried a `password` or `sessionID` in its URL.
@@ -121,7 +128,7 @@ impl SimState {
             tenant: RwLock::new(tenant),
             credentials,
             faults,
-            sessions: Mutex::new(HashSet::new()),
+            sessions: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             sequence: AtomicU64::new(0),
             stats: Mutex::new(Stats::default()),
@@ -136,6 +143,10 @@ impl SimState {
     /// Clears the statistics (the tenant is unchanged).
     pub fn reset_stats(&self) {
         *self.stats_mut() = Stats::default();
+    }
+
+    pub(crate) fn sessions_mut(&self) -> MutexGuard<'_, HashMap<String, Option<std::time::Instant>>> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn stats_mut(&self) -> MutexGuard<'_, Stats> {
@@ -205,7 +216,7 @@ mod tests {
     use super::*;
 
     fn state(faults: Faults) -> SimState {
-        let creds = Credentials { api_key: "k".into(), password: "p".into() };
+        let creds = Credentials { api_key: "k".into(), password: "p".into(), oauth: None };
         SimState::new(Tenant::generate(10, 1).unwrap(), creds, faults)
     }
 

@@ -6,9 +6,11 @@
 //! does read, so the password is never in a URL either.
 
 mod adaptive;
+mod oauth;
 mod retry;
 
 pub use adaptive::{AdaptiveLimit, Slot};
+pub use oauth::{OAuthConfig, OAuthSession, exchange_url, signed_jwt};
 pub use retry::{Attempted, Pacing, RetryPolicy};
 
 use std::time::Duration;
@@ -28,6 +30,8 @@ pub enum Auth {
     ApiKey(Secret),
     /// `SessionID` header (from `login`).
     Session(Secret),
+    /// An OAuth2 access token in the `sessionID` header, exchanged again when it expires.
+    OAuth(std::sync::Arc<OAuthSession>),
 }
 
 /// Why a request failed, in the terms the retry loop and the report need.
@@ -118,13 +122,51 @@ impl Client {
         self
     }
 
+    /// OAuth2 exchanges made after the first (sessions that expired mid-run), if signed in so.
+    pub fn oauth_renewals(&self) -> Option<u64> {
+        match &self.auth {
+            Some(Auth::OAuth(session)) => Some(session.renewals()),
+            _ => None,
+        }
+    }
+
     /// HTTP requests sent so far, retries included.
     pub fn requests_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Sends one request and unwraps the `{"data": …}` envelope.
+    /// Signs in with OAuth2: the first JWT exchange.
+    pub async fn with_oauth(self, config: OAuthConfig) -> Result<Client, ApiError> {
+        let session = OAuthSession::start(&self.http, &self.root, config).await?;
+        Ok(self.with_auth(Auth::OAuth(std::sync::Arc::new(session))))
+    }
+
+    /// Sends one request and unwraps the `{"data": …}` envelope. With OAuth2, a 401 (the access
+    /// token expired) gets one new exchange and the same request again: a 401 means the request
+    /// was not carried out, so nothing is lost or done twice.
     async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], form: Option<&[(&str, &str)]>) -> Result<Value, ApiError> {
+        let Some(Auth::OAuth(session)) = &self.auth else {
+            return self.call_once(method, path, query, form, None).await;
+        };
+        let (generation, token) = session.current();
+        match self.call_once(method.clone(), path, query, form, Some(&token)).await {
+            Err(e) if e.is_auth() => {
+                session.renew(&self.http, generation).await?;
+                self.call_once(method, path, query, form, Some(&session.current().1)).await
+            }
+            answered => answered,
+        }
+    }
+
+    /// One HTTP request; `session` is the OAuth2 access token to send, if that is the auth.
+    async fn call_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        form: Option<&[(&str, &str)]>,
+        session: Option<&Secret>,
+    ) -> Result<Value, ApiError> {
         let url = self.root.join(path).map_err(|e| ApiError {
             status: None,
             class: None,
@@ -132,10 +174,11 @@ impl Client {
             retry_after: None,
         })?;
         let mut request = self.http.request(method, url).query(query);
-        match &self.auth {
-            Some(Auth::ApiKey(key)) => request = request.header("apiKey", key.expose()),
-            Some(Auth::Session(session)) => request = request.header("SessionID", session.expose()),
-            None => {}
+        match (&self.auth, session) {
+            (_, Some(token)) => request = request.header("sessionID", token.expose()),
+            (Some(Auth::ApiKey(key)), None) => request = request.header("apiKey", key.expose()),
+            (Some(Auth::Session(session)), None) => request = request.header("SessionID", session.expose()),
+            _ => {}
         }
         if let Some(form) = form {
             request = request.form(form);

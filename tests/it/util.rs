@@ -10,7 +10,7 @@ use wf_offboard::sim::{self, Credentials, Faults, SimHandle, Tenant};
 /// A simulator on 127.0.0.1:0 with a generated tenant.
 pub async fn start_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
     let tenant = Tenant::generate(users, seed).expect("tenant");
-    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into() };
+    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into(), oauth: None };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("simulator starts")
 }
 
