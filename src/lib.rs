@@ -18,6 +18,7 @@ pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod dates;
 pub mod deactivate;
 pub mod demo;
 pub mod directory;
