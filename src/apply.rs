@@ -42,10 +42,9 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     let client = sign_in(run, &pacing).await.map_err(fatal)?;
-    let ids: Vec<String> =
-        plan.iter().filter(|p| p.decision == Decision::Deactivate).filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
+    let ids: Vec<String> = plan.iter().filter(|p| p.decision.writes()).filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
     let now = read_users(&client, &pacing, &ids).await.map_err(fatal)?;
-    for planned in plan.iter_mut().filter(|p| p.decision == Decision::Deactivate) {
+    for planned in plan.iter_mut().filter(|p| p.decision.writes()) {
         let then = planned.user.as_ref().expect("a planned deactivation has its user");
         if let Some(why) = drift(then, now.get(&then.id)) {
             planned.decision = Decision::Drifted(why);

@@ -23,7 +23,7 @@ use futures::{StreamExt, stream};
 use crate::directory::{DirUser, Wanted, fetch_directory};
 use crate::execute::settled_outcome;
 use crate::exit::Exit;
-use crate::input::read_file;
+use crate::input::{Columns, read_file};
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
@@ -89,8 +89,9 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let list = read_file(&settings.list, settings.column.as_deref(), settings.sheet.as_deref()).map_err(fatal)?;
-    let protect = settings.protect.as_deref().map(|path| read_file(path, None, None)).transpose().map_err(fatal)?;
+    let columns = Columns { identifier: settings.column.as_deref(), date: None };
+    let list = read_file(&settings.list, columns, settings.sheet.as_deref()).map_err(fatal)?;
+    let protect = settings.protect.as_deref().map(|path| read_file(path, Columns::default(), None)).transpose().map_err(fatal)?;
     if !run.quiet {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
         eprintln!("{}: {} {what}, identifiers from {}", settings.list.display(), list.rows.len(), list.column);
@@ -113,7 +114,7 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     listing.finish_and_clear();
     let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
     let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
-    let listed = build_plan(&list.rows, &directory, &protection);
+    let listed = build_plan(&list.rows, &directory, &protection, &Default::default());
     let (plan, roster_problems) = if settings.roster {
         let problems: Vec<PlannedRow> = listed
             .into_iter()

@@ -170,6 +170,16 @@ pub struct DeactivateArgs {
     #[command(flatten)]
     pub protection: ProtectionArgs,
 
+    /// The leaving-date column (default: a header such as "last working day" or "end date").
+    /// A later date schedules the deactivation for that day; today or earlier means now.
+    #[arg(long, value_name = "NAME")]
+    pub date_column: Option<String>,
+
+    /// The time zone that decides what "today" is and when a scheduled day ends, e.g.
+    /// Europe/Berlin [default: the machine's].
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
     /// Carry over the rows an earlier report of this input shows as finished; redo the rest.
     #[arg(long, value_name = "REPORT")]
     pub resume: Option<PathBuf>,

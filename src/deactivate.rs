@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::directory::{Wanted, fetch_directory};
 use crate::exit::Exit;
-use crate::input::read_file;
+use crate::input::{Columns, read_file};
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
@@ -25,8 +25,9 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let input = read_file(&settings.input, settings.column.as_deref(), settings.sheet.as_deref()).map_err(fatal)?;
-    let protect = settings.protect.as_deref().map(|path| read_file(path, None, None)).transpose().map_err(fatal)?;
+    let columns = Columns { identifier: settings.column.as_deref(), date: settings.date_column.as_deref() };
+    let input = read_file(&settings.input, columns, settings.sheet.as_deref()).map_err(fatal)?;
+    let protect = settings.protect.as_deref().map(|path| read_file(path, Columns::default(), None)).transpose().map_err(fatal)?;
     let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
     if !run.quiet {
         eprintln!("{}: {} rows, identifiers from {}", settings.input.display(), input.rows.len(), input.column);
@@ -54,7 +55,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
 
     let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
     let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
-    let plan = build_plan(&input.rows, &directory, &protection);
+    let timing = leaving_dates(&input.rows, &settings.timezone);
+    let plan = build_plan(&input.rows, &directory, &protection, &timing);
     let Resumed { plan, carried } = match (&settings.resume, &prior) {
         (Some(path), Some(prior)) => {
             carry_over(plan, prior, &path.display().to_string(), &settings.input.display().to_string()).map_err(fatal)?
@@ -103,7 +105,7 @@ fn write_plan(
     let bytes = std::fs::read(&settings.input).map_err(|e| format!("{}: {e}", settings.input.display()))?;
     let mut rows: Vec<PlannedRow> = plan.to_vec();
     rows.extend(carried.iter().map(|o| PlannedRow {
-        input: crate::input::InputRow { row: o.row, line: 0, value: o.input.clone() },
+        input: crate::input::InputRow { row: o.row, line: 0, value: o.input.clone(), date: None },
         matched_by: o.matched_by,
         user: o.user.clone(),
         decision: crate::plan::Decision::AlreadyInactive,
@@ -123,6 +125,15 @@ fn write_plan(
         eprintln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
     }
     Ok(())
+}
+
+/// When each row with a leaving date is deactivated: today (in `--timezone`) or earlier means
+/// now, later means scheduled; a bad date makes the row invalid.
+fn leaving_dates(rows: &[crate::input::InputRow], tz: &jiff::tz::TimeZone) -> crate::plan::Timing {
+    let today = crate::dates::today(tz);
+    rows.iter()
+        .filter_map(|row| row.date.as_deref().filter(|d| !d.is_empty()).map(|d| (row.row, crate::dates::when(d, today, tz))))
+        .collect()
 }
 
 /// Writes a report in which every row is `skipped`, for a run stopped before its plan existed.

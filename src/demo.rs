@@ -124,6 +124,8 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         protection: ProtectionArgs::default(),
         resume: None,
         plan: None,
+        date_column: None,
+        timezone: None,
     };
     let key = key.to_string();
     Settings::from_args(&args, &move |name| (name == "WORKFRONT_API_KEY").then(|| key.clone()))

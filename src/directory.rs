@@ -33,6 +33,8 @@ pub struct DirUser {
     pub license_type: String,
     /// `lastLoginDate` as Workfront wrote it; empty if never.
     pub last_login: String,
+    /// `scheduledDeactivationDate` as Workfront wrote it; empty if none.
+    pub scheduled: String,
 }
 
 /// The users that matter for this input, and facts about the whole tenant.
@@ -107,6 +109,7 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
         is_admin: flag("isAdmin").unwrap_or(false),
         license_type: text("licenseType"),
         last_login: text("lastLoginDate"),
+        scheduled: text("scheduledDeactivationDate"),
         id,
     })
 }
@@ -212,7 +215,7 @@ mod tests {
         let rows: Vec<InputRow> = ["Ada@X", &"B".repeat(32), "", "a b"]
             .iter()
             .enumerate()
-            .map(|(i, v)| InputRow { row: i + 1, line: 1, value: v.to_string() })
+            .map(|(i, v)| InputRow { row: i + 1, line: 1, value: v.to_string(), date: None })
             .collect();
         let wanted = Wanted::from_rows(&rows);
         let user = |id: &str, username: &str, email: &str| DirUser {
@@ -224,6 +227,7 @@ mod tests {
             is_admin: false,
             license_type: String::new(),
             last_login: String::new(),
+            scheduled: String::new(),
         };
         assert!(wanted.keeps(&user("1", "ada@x", "z")));
         assert!(wanted.keeps(&user("1", "z", "ADA@x")));

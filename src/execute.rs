@@ -92,7 +92,8 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
     let (kind, error) = match &planned.decision {
         Decision::Deactivate if dry_run => (OutcomeKind::WouldDeactivate, String::new()),
         Decision::Reactivate if dry_run => (OutcomeKind::WouldReactivate, String::new()),
-        Decision::Deactivate | Decision::Reactivate => return None,
+        Decision::Schedule { at, .. } if dry_run => (OutcomeKind::WouldSchedule, format!("would schedule the deactivation for {at}")),
+        Decision::Deactivate | Decision::Reactivate | Decision::Schedule { .. } => return None,
         Decision::AlreadyActive => (OutcomeKind::AlreadyActive, String::new()),
         Decision::AlreadyInactive => (OutcomeKind::AlreadyInactive, String::new()),
         Decision::NotFound(near) if near.is_empty() => (OutcomeKind::NotFound, "no user has this ID, username or email".to_string()),
@@ -143,6 +144,9 @@ async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, 
         return skipped;
     }
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    if let Decision::Schedule { at, .. } = &planned.decision {
+        return schedule_one(client, pacing, key_refused, &planned, &id, at, spent).await;
+    }
     let active = planned.decision == Decision::Reactivate;
     let attempted = pacing.send(|| client.set_active(&id, active)).await;
     let attempts = spent + attempted.attempts;
@@ -164,6 +168,36 @@ async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, 
                 key_refused.store(true, Ordering::SeqCst);
             }
             failure(&planned, pacing, &e, attempts)
+        }
+    }
+}
+
+/// Schedules one user's deactivation and checks that Workfront stored the moment.
+async fn schedule_one(
+    client: &Client,
+    pacing: &Pacing,
+    key_refused: &AtomicBool,
+    planned: &PlannedRow,
+    id: &str,
+    at: &str,
+    spent: u32,
+) -> Outcome {
+    let attempted = pacing.send(|| client.schedule_deactivation(id, at)).await;
+    let attempts = spent + attempted.attempts;
+    match attempted.result {
+        Ok(user) if user.get("scheduledDeactivationDate").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) => {
+            outcome_of(planned, OutcomeKind::Scheduled, Some(200), attempts, format!("deactivation scheduled for {at}"))
+        }
+        Ok(user) => {
+            let seen = user.get("scheduledDeactivationDate").map_or("nothing".to_string(), Value::to_string);
+            let why = format!("Workfront accepted the update but answered scheduledDeactivationDate={seen}");
+            outcome_of(planned, OutcomeKind::Failed, Some(200), attempts, why)
+        }
+        Err(e) => {
+            if e.is_auth() {
+                key_refused.store(true, Ordering::SeqCst);
+            }
+            failure(planned, pacing, &e, attempts)
         }
     }
 }
@@ -231,10 +265,13 @@ pub async fn run_jobs(
         }
     }
     let key_refused = AtomicBool::new(false);
-    let mut batches = Vec::with_capacity(jobs.len().div_ceil(batch_size.max(1)));
-    let mut jobs = jobs.into_iter().peekable();
-    while jobs.peek().is_some() {
-        batches.push(jobs.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
+    // Schedules go one at a time: a bulk update sets one kind of change for every item.
+    let (schedules, changes): (Vec<PlannedRow>, Vec<PlannedRow>) =
+        jobs.into_iter().partition(|p| matches!(p.decision, Decision::Schedule { .. }));
+    let mut batches: Vec<Vec<PlannedRow>> = schedules.into_iter().map(|p| vec![p]).collect();
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        batches.push(changes.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
     }
     let mut outcomes =
         stream::iter(batches).map(|batch| change_batch(client, pacing, &key_refused, batch, 0)).buffer_unordered(pacing.concurrency);

@@ -22,6 +22,8 @@ pub struct InputRow {
     pub line: u64,
     /// The trimmed identifier cell (may be empty: that row is then `invalid`).
     pub value: String,
+    /// The trimmed leaving-date cell, when the list has a date column.
+    pub date: Option<String>,
 }
 
 /// What was read and how.
@@ -30,6 +32,8 @@ pub struct Input {
     pub rows: Vec<InputRow>,
     /// The column used, e.g. `email` or `column 1`.
     pub column: String,
+    /// The leaving-date column, if the list has one.
+    pub date_column: Option<String>,
     /// The CSV delimiter; `None` for a spreadsheet.
     pub delimiter: Option<u8>,
 }
@@ -38,12 +42,22 @@ pub struct Input {
 /// case, spaces, underscores and hyphens.
 const HEADER_NAMES: &[&str] = &["username", "user", "login", "email", "emailaddr", "emailaddress", "id", "guid", "userid", "identifier"];
 
+/// Header names that mark the leaving-date column, compared the same way.
+const DATE_HEADERS: &[&str] = &["lastday", "lastworkingday", "lastdayofwork", "enddate", "leavingdate", "deactivationdate"];
+
+/// Which columns to read: the identifiers (`--column`) and the leaving date (`--date-column`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Columns<'a> {
+    pub identifier: Option<&'a str>,
+    pub date: Option<&'a str>,
+}
+
 fn normalise(header: &str) -> String {
     header.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect()
 }
 
 /// Reads rows from `reader`; `source` names the file in errors.
-pub fn read_rows(mut reader: impl Read, source: &str, column: Option<&str>) -> Result<Input, String> {
+pub fn read_rows(mut reader: impl Read, source: &str, columns: Columns<'_>) -> Result<Input, String> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).map_err(|e| format!("{source}: {e}"))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
@@ -63,8 +77,8 @@ pub fn read_rows(mut reader: impl Read, source: &str, column: Option<&str>) -> R
         records.push((line, record));
     }
     let records: Vec<(u64, Vec<String>)> = records.into_iter().map(|(line, r)| (line, r.iter().map(String::from).collect())).collect();
-    let (rows, column) = select(&records, source, column, Numbering::DataRows, "line")?;
-    Ok(Input { rows, column, delimiter: Some(delimiter) })
+    let (rows, column, date_column) = select(&records, source, columns, Numbering::DataRows, "line")?;
+    Ok(Input { rows, column, date_column, delimiter: Some(delimiter) })
 }
 
 /// How the report numbers rows: CSV rows count data rows from 1; spreadsheet rows keep the
@@ -80,10 +94,11 @@ enum Numbering {
 fn select(
     records: &[(u64, Vec<String>)],
     source: &str,
-    column: Option<&str>,
+    columns: Columns<'_>,
     numbering: Numbering,
     place: &str,
-) -> Result<(Vec<InputRow>, String), String> {
+) -> Result<(Vec<InputRow>, String, Option<String>), String> {
+    let column = columns.identifier;
     let Some((_, first)) = records.first() else {
         return Err(format!("{source}: the file has no rows"));
     };
@@ -102,6 +117,14 @@ fn select(
             None => (0, "column 1 (no header)".to_string(), false),
         },
     };
+    let seen = || first.iter().map(|c| c.trim()).collect::<Vec<_>>().join(", ");
+    let date_index = match (columns.date, has_header) {
+        (Some(wanted), _) => Some(headers.iter().position(|h| *h == normalise(wanted)).ok_or_else(|| {
+            format!("{source}: {place} {}: no date column named {wanted:?} (the first {place} has: {})", records[0].0, seen())
+        })?),
+        (None, true) => DATE_HEADERS.iter().find_map(|name| headers.iter().position(|h| h == name)),
+        (None, false) => None,
+    };
     let data = if has_header { &records[1..] } else { records };
     if data.is_empty() {
         return Err(format!("{source}: the file has a header but no data rows"));
@@ -114,10 +137,11 @@ fn select(
                 Numbering::DataRows => i + 1,
                 Numbering::SheetRows => *line as usize,
             };
-            InputRow { row, line: *line, value: cells.get(index).map_or("", |c| c.trim()).to_string() }
+            let cell = |i: usize| cells.get(i).map_or("", |c| c.trim()).to_string();
+            InputRow { row, line: *line, value: cell(index), date: date_index.map(cell) }
         })
         .collect();
-    Ok((rows, name))
+    Ok((rows, name, date_index.map(|i| first[i].trim().to_string())))
 }
 
 /// Is `path` a spreadsheet (by its extension)?
@@ -128,20 +152,20 @@ pub fn is_spreadsheet(path: &Path) -> bool {
 
 /// Reads a list from a CSV file or a spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`):
 /// the first sheet, or `sheet`.
-pub fn read_file(path: &Path, column: Option<&str>, sheet: Option<&str>) -> Result<Input, String> {
+pub fn read_file(path: &Path, columns: Columns<'_>, sheet: Option<&str>) -> Result<Input, String> {
     let source = path.display().to_string();
     if is_spreadsheet(path) {
-        return read_sheet(path, &source, column, sheet);
+        return read_sheet(path, &source, columns, sheet);
     }
     if sheet.is_some() {
         return Err(format!("{source}: --sheet applies to spreadsheets (.xlsx, .xls, .ods), not CSV files"));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
-    read_rows(std::io::BufReader::new(file), &source, column)
+    read_rows(std::io::BufReader::new(file), &source, columns)
 }
 
 /// Reads one sheet of a workbook; rows keep the sheet's row numbers.
-fn read_sheet(path: &Path, source: &str, column: Option<&str>, sheet: Option<&str>) -> Result<Input, String> {
+fn read_sheet(path: &Path, source: &str, columns: Columns<'_>, sheet: Option<&str>) -> Result<Input, String> {
     use calamine::Reader;
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
     let names = workbook.sheet_names();
@@ -164,8 +188,8 @@ fn read_sheet(path: &Path, source: &str, column: Option<&str>, sheet: Option<&st
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
         .collect();
     let shown = format!("{source} (sheet {name:?})");
-    let (rows, column) = select(&records, &shown, column, Numbering::SheetRows, "row")?;
-    Ok(Input { rows, column, delimiter: None })
+    let (rows, column, date_column) = select(&records, &shown, columns, Numbering::SheetRows, "row")?;
+    Ok(Input { rows, column, date_column, delimiter: None })
 }
 
 /// A cell as the text the administrator sees: whole numbers without `.0`, errors as `#…`.
@@ -173,6 +197,7 @@ fn cell_text(cell: &calamine::Data) -> String {
     match cell {
         calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         calamine::Data::Empty => String::new(),
+        calamine::Data::DateTime(when) => crate::dates::from_serial(when.as_f64()).unwrap_or_default(),
         other => other.to_string(),
     }
 }
@@ -211,7 +236,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str, column: Option<&str>) -> Result<Input, String> {
-        read_rows(text.as_bytes(), "leavers.csv", column)
+        read_rows(text.as_bytes(), "leavers.csv", Columns { identifier: column, date: None })
     }
 
     fn values(input: &Input) -> Vec<(usize, &str)> {
@@ -249,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn a_leaving_date_column_is_found_by_header_or_named() {
+        let input = read("Email;Last working day;Team\nada@x;2026-12-31;R\nbob@x;;S\n", None).unwrap();
+        assert_eq!(input.date_column.as_deref(), Some("Last working day"));
+        let dates: Vec<Option<&str>> = input.rows.iter().map(|r| r.date.as_deref()).collect();
+        assert_eq!(dates, [Some("2026-12-31"), Some("")]);
+        let named =
+            read_rows("email,leaves\nada@x,31.12.2026\n".as_bytes(), "l.csv", Columns { identifier: None, date: Some("leaves") }).unwrap();
+        assert_eq!(named.rows[0].date.as_deref(), Some("31.12.2026"));
+        assert!(read("email,team\nada@x,R\n", None).unwrap().date_column.is_none());
+        let missing = read_rows("email\nada@x\n".as_bytes(), "l.csv", Columns { identifier: None, date: Some("leaves") }).unwrap_err();
+        assert!(missing.contains("no date column named \"leaves\""), "{missing}");
+    }
+
+    #[test]
     fn malformed_files_name_the_line() {
         assert_eq!(
             read("email,name\na@x,A\nb@x,B,extra\n", None).unwrap_err(),
@@ -257,7 +296,7 @@ mod tests {
         assert!(read("email\n", None).unwrap_err().contains("no data rows"));
         assert!(read("", None).unwrap_err().contains("no rows"));
         assert!(read("email\na@x\n", Some("login")).unwrap_err().contains("no column named \"login\""));
-        let err = read_rows(&b"email\nok\n\xff\xfe\n"[..], "l.csv", None).unwrap_err();
+        let err = read_rows(&b"email\nok\n\xff\xfe\n"[..], "l.csv", Columns::default()).unwrap_err();
         assert_eq!(err, "l.csv: line 3: not UTF-8 text (save the file as CSV UTF-8)");
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::dates::When;
 use crate::directory::{DirUser, Directory};
 use crate::input::InputRow;
 use crate::prior::PriorRow;
@@ -89,12 +90,18 @@ pub enum Decision {
     AlreadyActive,
     /// `apply`: the user changed since the plan was made; the reason says how.
     Drifted(String),
+    /// The leaving date is later: schedule the deactivation for it (`date` ISO, `at` the moment
+    /// in Workfront's form).
+    Schedule {
+        date: String,
+        at: String,
+    },
 }
 
 impl Decision {
     /// Does carrying out this decision send a write?
     pub fn writes(&self) -> bool {
-        matches!(self, Decision::Deactivate | Decision::Reactivate)
+        matches!(self, Decision::Deactivate | Decision::Reactivate | Decision::Schedule { .. })
     }
 }
 
@@ -217,7 +224,7 @@ pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &P
         .iter()
         .enumerate()
         .map(|(i, user)| PlannedRow {
-            input: InputRow { row: i + 1, line: 0, value: user.id.clone() },
+            input: InputRow { row: i + 1, line: 0, value: user.id.clone(), date: None },
             matched_by: Some(MatchedBy::Id),
             user: Some(user.clone()),
             decision: decide(user, api_user_id, protection),
@@ -225,8 +232,11 @@ pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &P
         .collect()
 }
 
+/// When each row with a leaving date is deactivated, by row number (`Err`: the date is bad).
+pub type Timing = HashMap<usize, Result<When, String>>;
+
 /// Decides every row, in input order.
-pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protection) -> Vec<PlannedRow> {
+pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protection, timing: &Timing) -> Vec<PlannedRow> {
     let index = Index::new(&directory.users);
     let mut first_row_of: HashMap<&str, usize> = HashMap::new();
     rows.iter()
@@ -235,6 +245,11 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
             let identifier = match classify(&row.value) {
                 Ok(identifier) => identifier,
                 Err(reason) => return unmatched(Decision::Invalid(reason)),
+            };
+            let when = match timing.get(&row.row) {
+                Some(Err(reason)) => return unmatched(Decision::Invalid(format!("leaving date: {reason}"))),
+                Some(Ok(when)) => Some(when),
+                None => None,
             };
             let (i, matched_by) = match index.find(&identifier) {
                 Ok(found) => found,
@@ -250,7 +265,12 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
             let user = &directory.users[i];
             let decision = match first_row_of.get(user.id.as_str()) {
                 Some(&first_row) => Decision::Duplicate { first_row },
-                None => decide(user, &directory.api_user_id, protection),
+                None => match (decide(user, &directory.api_user_id, protection), when) {
+                    (Decision::Deactivate, Some(When::At { date, timestamp })) => {
+                        Decision::Schedule { date: date.clone(), at: timestamp.clone() }
+                    }
+                    (decision, _) => decision,
+                },
             };
             first_row_of.entry(&user.id).or_insert(row.row);
             PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(user.clone()), decision }
@@ -265,7 +285,7 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
         .iter()
         .filter(|p| p.kind() == OutcomeKind::Deactivated)
         .map(|p| {
-            let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string() };
+            let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string(), date: None };
             let user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
             let decision = match &user {
                 None => Decision::NotFound(Vec::new()),
@@ -291,6 +311,7 @@ mod tests {
             is_admin: false,
             license_type: "F".into(),
             last_login: String::new(),
+            scheduled: String::new(),
         }
     }
 
@@ -316,8 +337,8 @@ mod tests {
 
     fn decide(values: &[&str]) -> Vec<(Decision, Option<MatchedBy>)> {
         let rows: Vec<InputRow> =
-            values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect();
-        build_plan(&rows, &dir(), &Protection::default()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
+            values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string(), date: None }).collect();
+        build_plan(&rows, &dir(), &Protection::default(), &Timing::new()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
     }
 
     #[test]
@@ -354,7 +375,7 @@ mod tests {
     }
 
     fn rows(values: &[&str]) -> Vec<InputRow> {
-        values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string() }).collect()
+        values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string(), date: None }).collect()
     }
 
     #[test]
@@ -364,13 +385,13 @@ mod tests {
         let listed = protected_users(&rows(&["ada@x.example", "team@x.example"]), &directory, "keep.csv").unwrap();
         assert_eq!(listed.len(), 3, "an ambiguous entry protects everyone it could mean");
         let protection = Protection { allow_admins: false, listed };
-        let plan = build_plan(&rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]), &directory, &protection);
+        let plan = build_plan(&rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]), &directory, &protection, &Timing::new());
         assert!(matches!(&plan[0].decision, Decision::Protected(why) if why.contains("keep.csv (row 1: ada@x.example)")));
         assert!(matches!(&plan[1].decision, Decision::Protected(why) if why.contains("--allow-admins")));
         assert!(matches!(&plan[2].decision, Decision::Protected(why) if why.contains("row 2")));
         assert_eq!(plan[3].decision, Decision::Deactivate);
         let allowed = Protection { allow_admins: true, ..protection };
-        assert_eq!(build_plan(&rows(&["bob"]), &directory, &allowed)[0].decision, Decision::Deactivate);
+        assert_eq!(build_plan(&rows(&["bob"]), &directory, &allowed, &Timing::new())[0].decision, Decision::Deactivate);
     }
 
     #[test]

@@ -100,6 +100,7 @@ impl PlanUser {
             is_admin: self.is_admin,
             license_type: self.license_type.clone(),
             last_login: String::new(),
+            scheduled: String::new(),
         }
     }
 }
@@ -119,6 +120,7 @@ fn decision_label(decision: &Decision) -> (&'static str, String) {
         Decision::Invalid(why) => ("invalid", why.clone()),
         Decision::Protected(why) => ("protected", why.clone()),
         Decision::Drifted(why) => ("drifted", why.clone()),
+        Decision::Schedule { date, at } => ("schedule", format!("{date} {at}")),
         Decision::Reactivate => ("reactivate", String::new()),
         Decision::AlreadyActive => ("already_active", String::new()),
     }
@@ -133,6 +135,10 @@ fn decision_of(label: &str, reason: &str) -> Result<Decision, String> {
         "duplicate" => Decision::Duplicate { first_row: reason.parse().map_err(|_| format!("duplicate row {reason:?} is not a row"))? },
         "invalid" => Decision::Invalid(reason.into()),
         "protected" => Decision::Protected(reason.into()),
+        "schedule" => match reason.split_once(' ') {
+            Some((date, at)) => Decision::Schedule { date: date.into(), at: at.into() },
+            None => return Err(format!("a schedule without its date ({reason:?})")),
+        },
         other => return Err(format!("unknown decision {other:?}")),
     })
 }
@@ -196,7 +202,7 @@ impl PlanFile {
             .iter()
             .map(|r| {
                 Ok(PlannedRow {
-                    input: InputRow { row: r.row, line: 0, value: r.input.clone() },
+                    input: InputRow { row: r.row, line: 0, value: r.input.clone(), date: None },
                     matched_by: r.matched_by.as_deref().and_then(MatchedBy::from_label),
                     user: r.user.as_ref().map(PlanUser::to_dir_user),
                     decision: decision_of(&r.decision, &r.reason).map_err(|e| format!("plan row {}: {e}", r.row))?,
@@ -240,25 +246,26 @@ mod tests {
             is_admin: false,
             license_type: "F".into(),
             last_login: String::new(),
+            scheduled: String::new(),
         }
     }
 
     fn sample() -> PlanFile {
         let rows = vec![
             PlannedRow {
-                input: InputRow { row: 1, line: 2, value: "ada".into() },
+                input: InputRow { row: 1, line: 2, value: "ada".into(), date: None },
                 matched_by: Some(MatchedBy::Username),
                 user: Some(user("a")),
                 decision: Decision::Deactivate,
             },
             PlannedRow {
-                input: InputRow { row: 2, line: 3, value: "x y".into() },
+                input: InputRow { row: 2, line: 3, value: "x y".into(), date: None },
                 matched_by: None,
                 user: None,
                 decision: Decision::Invalid("spaces".into()),
             },
             PlannedRow {
-                input: InputRow { row: 3, line: 4, value: "Ada".into() },
+                input: InputRow { row: 3, line: 4, value: "Ada".into(), date: None },
                 matched_by: Some(MatchedBy::Username),
                 user: Some(user("a")),
                 decision: Decision::Duplicate { first_row: 1 },

@@ -31,10 +31,12 @@ pub enum OutcomeKind {
     WouldReactivate,
     AlreadyActive,
     Drifted,
+    Scheduled,
+    WouldSchedule,
 }
 
 /// Every outcome, for parsing labels back.
-const ALL: [OutcomeKind; 14] = [
+const ALL: [OutcomeKind; 16] = [
     OutcomeKind::Deactivated,
     OutcomeKind::WouldDeactivate,
     OutcomeKind::AlreadyInactive,
@@ -49,6 +51,8 @@ const ALL: [OutcomeKind; 14] = [
     OutcomeKind::WouldReactivate,
     OutcomeKind::AlreadyActive,
     OutcomeKind::Drifted,
+    OutcomeKind::Scheduled,
+    OutcomeKind::WouldSchedule,
 ];
 
 impl OutcomeKind {
@@ -69,6 +73,8 @@ impl OutcomeKind {
             OutcomeKind::WouldReactivate => "would_reactivate",
             OutcomeKind::AlreadyActive => "already_active",
             OutcomeKind::Drifted => "drifted",
+            OutcomeKind::Scheduled => "scheduled",
+            OutcomeKind::WouldSchedule => "would_schedule",
         }
     }
 
@@ -79,7 +85,7 @@ impl OutcomeKind {
 
     /// Is the row done, so that `--resume` carries it over instead of trying again?
     pub fn is_finished(self) -> bool {
-        matches!(self, OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive)
+        matches!(self, OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive | OutcomeKind::Scheduled)
     }
 
     /// Does a row with this outcome need a person to look at it (exit code 1)?
@@ -93,6 +99,8 @@ impl OutcomeKind {
                 | OutcomeKind::Reactivated
                 | OutcomeKind::WouldReactivate
                 | OutcomeKind::AlreadyActive
+                | OutcomeKind::Scheduled
+                | OutcomeKind::WouldSchedule
         )
     }
 }

@@ -48,6 +48,9 @@ pub fn carry_over(plan: Vec<PlannedRow>, prior: &[PriorRow], source: &str, input
         }
         match planned.decision {
             Decision::AlreadyInactive => resumed.carried.push(carried(&planned, earlier, source)),
+            Decision::Schedule { .. } if earlier.kind() == OutcomeKind::Scheduled => {
+                resumed.carried.push(carried(&planned, earlier, source));
+            }
             Decision::Deactivate => {
                 let why = format!(
                     "{source} shows this row {}, but the user is active again now; not changed (run without --resume to deactivate them again)",
@@ -96,8 +99,14 @@ mod tests {
             is_admin: false,
             license_type: String::new(),
             last_login: String::new(),
+            scheduled: String::new(),
         };
-        PlannedRow { input: InputRow { row, line: row as u64 + 1, value: id.into() }, matched_by: None, user: Some(user), decision }
+        PlannedRow {
+            input: InputRow { row, line: row as u64 + 1, value: id.into(), date: None },
+            matched_by: None,
+            user: Some(user),
+            decision,
+        }
     }
 
     fn prior(row: usize, input: &str, id: &str, outcome: &str) -> PriorRow {

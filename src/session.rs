@@ -211,7 +211,7 @@ async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collecto
             let rows: Vec<(usize, OutcomeKind)> = collector
                 .outcomes()
                 .iter()
-                .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated))
+                .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated | OutcomeKind::Scheduled))
                 .map(|o| (o.row, o.kind))
                 .collect();
             for (row, kind) in rows {

@@ -113,6 +113,9 @@ pub struct Settings {
     pub resume: Option<PathBuf>,
     /// Write the dry run's plan here.
     pub plan: Option<PathBuf>,
+    pub date_column: Option<String>,
+    /// What "today" is, and when a scheduled day ends.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 impl Settings {
@@ -137,6 +140,8 @@ impl Settings {
             protect: args.protection.protect.clone(),
             resume: args.resume.clone(),
             plan: args.plan.clone(),
+            date_column: args.date_column.clone(),
+            timezone: crate::dates::time_zone(args.timezone.as_deref())?,
         })
     }
 }

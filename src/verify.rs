@@ -39,13 +39,17 @@ pub fn unconfirmed(outcomes: &[Outcome], now: &HashMap<String, DirUser>) -> Vec<
         .filter_map(|o| {
             let wanted_active = match o.kind {
                 OutcomeKind::Deactivated => false,
-                OutcomeKind::Reactivated => true,
+                OutcomeKind::Reactivated | OutcomeKind::Scheduled => true,
                 _ => return None,
             };
             let id = &o.user.as_ref()?.id;
             let state = |active: bool| if active { "active" } else { "inactive" };
             match now.get(id) {
                 None => Some((o.row, "read back after the write: the user no longer exists".to_string())),
+                Some(user) if o.kind == OutcomeKind::Scheduled && user.scheduled.is_empty() => Some((
+                    o.row,
+                    "Workfront acknowledged the schedule, but reading the user back shows no scheduledDeactivationDate: run again".to_string(),
+                )),
                 Some(user) if user.is_active != wanted_active => Some((
                     o.row,
                     format!(
@@ -63,7 +67,7 @@ pub fn unconfirmed(outcomes: &[Outcome], now: &HashMap<String, DirUser>) -> Vec<
 pub fn changed_ids(outcomes: &[Outcome]) -> Vec<String> {
     outcomes
         .iter()
-        .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated))
+        .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated | OutcomeKind::Scheduled))
         .filter_map(|o| o.user.as_ref().map(|u| u.id.clone()))
         .collect()
 }
@@ -82,6 +86,7 @@ mod tests {
             is_admin: false,
             license_type: String::new(),
             last_login: String::new(),
+            scheduled: String::new(),
         }
     }
 

@@ -188,6 +188,7 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         let message = format!("object code {} is not simulated", req.objcode);
         return error(StatusCode::NOT_FOUND, "NotFoundException", &message);
     }
+    state.deactivate_due();
     let caller = match authenticate(state, req) {
         Ok(id) => id,
         Err(reply) => return reply,
@@ -352,6 +353,17 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
                 };
                 *slot = text.into();
             }
+            "scheduledDeactivationDate" => {
+                next.scheduled = match value {
+                    Value::Null => None,
+                    Value::String(text) if text.is_empty() => None,
+                    Value::String(text) => match super::schedule::parse_moment(text) {
+                        Some(at) => Some((text.as_str().into(), at)),
+                        None => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"))),
+                    },
+                    other => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"))),
+                };
+            }
             "isAdmin" | "name" | "username" | "licenseType" | "lastLoginDate" => {
                 return Err(invalid(format!("Invalid Parameter: {key} is read-only here")));
             }
@@ -366,6 +378,11 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
 }
 
 fn store(state: &SimState, tenant: &mut super::tenant::Tenant, index: usize, next: User) {
+    if let Some((_, at)) = &next.scheduled
+        && tenant.users[index].scheduled.as_ref().map(|(_, was)| was) != Some(at)
+    {
+        state.schedule(next.id, *at);
+    }
     let id = next.id_hex();
     tenant.users[index] = next;
     *state.stats_mut().writes_per_user.entry(id).or_default() += 1;

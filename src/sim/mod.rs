@@ -14,6 +14,7 @@
 mod api;
 mod oauth;
 mod query;
+mod schedule;
 mod server;
 mod state;
 mod tenant;

@@ -66,6 +66,7 @@ pub enum Field {
     IsAdmin,
     LicenseType,
     LastLoginDate,
+    ScheduledDeactivationDate,
 }
 
 const ALL_FIELDS: &[(&str, Field)] = &[
@@ -80,6 +81,7 @@ const ALL_FIELDS: &[(&str, Field)] = &[
     ("isAdmin", Field::IsAdmin),
     ("licenseType", Field::LicenseType),
     ("lastLoginDate", Field::LastLoginDate),
+    ("scheduledDeactivationDate", Field::ScheduledDeactivationDate),
 ];
 
 /// A field's value, borrowed where it can be.
@@ -112,6 +114,10 @@ impl Field {
             Field::IsActive => FieldValue::Bool(user.is_active),
             Field::IsAdmin => FieldValue::Bool(user.is_admin),
             Field::LicenseType => FieldValue::Text(user.license_type.to_string()),
+            Field::ScheduledDeactivationDate => match &user.scheduled {
+                None => FieldValue::Null,
+                Some((text, _)) => FieldValue::Text(text.to_string()),
+            },
             Field::LastLoginDate => match user.last_login_days_ago {
                 None => FieldValue::Null,
                 Some(days) => FieldValue::Text(login_date(days)),

@@ -70,6 +70,7 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/integrations/oauth2/api/v1/jwt/exchange", post(jwt_exchange))
         .route("/__sim/stats", get(stats))
         .route("/__sim/stats/reset", post(reset_stats))
+        .route("/__sim/clock", post(advance_clock))
         .route("/__sim/tenant", get(tenant))
         .route("/__sim/users", get(users))
         .route("/__sim/users/{id}", get(user))
@@ -150,6 +151,18 @@ async fn jwt_exchange(State(state): State<Arc<SimState>>, body: axum::body::Byte
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let (status, answer) = super::oauth::exchange(&state, &form);
     (status, axum::Json(answer)).into_response()
+}
+
+/// `POST /__sim/clock?advance_secs=N`: lets time pass, so scheduled deactivations fall due.
+async fn advance_clock(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
+    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    match params.iter().find(|(k, _)| k == "advance_secs").and_then(|(_, v)| v.parse::<i64>().ok()) {
+        Some(secs) if secs >= 0 => {
+            state.advance_clock(secs);
+            axum::Json(json!({ "now": state.now() })).into_response()
+        }
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "advance_secs=N (seconds, not negative) is required").into_response(),
+    }
 }
 
 async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {

@@ -64,6 +64,10 @@ pub struct SimState {
     /// Session IDs from `login` (no expiry) and OAuth2 access tokens (expiring).
     pub(crate) sessions: Mutex<HashMap<String, Option<std::time::Instant>>>,
     pub(crate) in_flight: AtomicUsize,
+    /// Seconds added to the wall clock (`POST /__sim/clock?advance_secs=N`).
+    pub(crate) clock_offset: std::sync::atomic::AtomicI64,
+    /// Scheduled deactivations by due time (seconds): user IDs, checked against the user.
+    pub(crate) due: Mutex<BTreeMap<i64, Vec<u128>>>,
     pub(crate) sequence: AtomicU64,
     stats: Mutex<Stats>,
 }
@@ -129,6 +133,8 @@ impl SimState {
             credentials,
             faults,
             sessions: Mutex::new(HashMap::new()),
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
+            due: Mutex::new(BTreeMap::new()),
             in_flight: AtomicUsize::new(0),
             sequence: AtomicU64::new(0),
             stats: Mutex::new(Stats::default()),
@@ -143,6 +149,47 @@ impl SimState {
     /// Clears the statistics (the tenant is unchanged).
     pub fn reset_stats(&self) {
         *self.stats_mut() = Stats::default();
+    }
+
+    /// The simulator's clock, in seconds since the epoch.
+    pub fn now(&self) -> i64 {
+        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        wall + self.clock_offset.load(Ordering::SeqCst)
+    }
+
+    /// Moves the simulator's clock forward, then carries out what fell due.
+    pub fn advance_clock(&self, secs: i64) {
+        self.clock_offset.fetch_add(secs, Ordering::SeqCst);
+        self.deactivate_due();
+    }
+
+    /// Remembers that `user` is scheduled for `at`.
+    pub(crate) fn schedule(&self, user: u128, at: i64) {
+        self.due.lock().unwrap_or_else(|p| p.into_inner()).entry(at).or_default().push(user);
+    }
+
+    /// Deactivates every user whose scheduled moment has passed (and is still the one stored:
+    /// a schedule changed or cleared since is skipped).
+    pub(crate) fn deactivate_due(&self) {
+        let now = self.now();
+        let ready: Vec<(i64, u128)> = {
+            let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
+            let later = due.split_off(&(now + 1));
+            let ready = std::mem::replace(&mut *due, later);
+            ready.into_iter().flat_map(|(at, users)| users.into_iter().map(move |u| (at, u))).collect()
+        };
+        if ready.is_empty() {
+            return;
+        }
+        let mut tenant = self.tenant_mut();
+        for (at, id) in ready {
+            if let Some(i) = tenant.index_of(id)
+                && tenant.users[i].scheduled.as_ref().is_some_and(|(_, when)| *when == at)
+            {
+                tenant.users[i].is_active = false;
+                tenant.users[i].scheduled = None;
+            }
+        }
     }
 
     pub(crate) fn sessions_mut(&self) -> MutexGuard<'_, HashMap<String, Option<std::time::Instant>>> {

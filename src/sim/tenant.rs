@@ -26,6 +26,9 @@ pub struct User {
     pub last_login_days_ago: Option<u16>,
     /// Tasks, issues and projects this user holds (for `TASK`/`OPTASK`/`PROJ` counts).
     pub work: Work,
+    /// `scheduledDeactivationDate` as the client wrote it, and the moment it names (seconds
+    /// since the epoch); the simulator deactivates the user when its clock passes it.
+    pub scheduled: Option<(Box<str>, i64)>,
 }
 
 /// The work a user holds, by status, as the audit's counts see it: tasks assigned (open `INP`,
@@ -159,6 +162,7 @@ impl Tenant {
                 license_type,
                 last_login_days_ago: (!rng.chance(0.05)).then(|| rng.below(400) as u16),
                 work: Work::default(),
+                scheduled: None,
             });
         }
         // Users 2 and 3: two people sharing one mailbox (a team address), which is legal.
@@ -247,6 +251,7 @@ impl Tenant {
                     open_projects: count("ownedProjects", &row.owned_projects)?,
                     ..Work::default()
                 },
+                scheduled: None,
             });
         }
         let file_err = |message: String| TenantError::File { path: shown.clone(), message };

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::secret::Secret;
 
 /// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
-pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate";
+pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate";
 
 /// How the client authenticates each request.
 #[derive(Debug, Clone)]
@@ -281,6 +281,14 @@ impl Client {
     pub async fn set_active(&self, id: &str, active: bool) -> Result<Value, ApiError> {
         let updates = if active { r#"{"isActive":"true"}"# } else { r#"{"isActive":"false"}"# };
         let query = [("updates", updates), ("fields", "isActive")];
+        self.call(Method::PUT, &format!("user/{id}"), &query, None).await
+    }
+
+    /// `PUT user/<ID>?updates={"scheduledDeactivationDate":"<at>"}`: Workfront deactivates the
+    /// user at that moment. Returns the user as Workfront now has it.
+    pub async fn schedule_deactivation(&self, id: &str, at: &str) -> Result<Value, ApiError> {
+        let updates = serde_json::json!({ "scheduledDeactivationDate": at }).to_string();
+        let query = [("updates", updates.as_str()), ("fields", "isActive,scheduledDeactivationDate")];
         self.call(Method::PUT, &format!("user/{id}"), &query, None).await
     }
 

@@ -6,6 +6,7 @@ mod oauth;
 mod plans;
 mod profiles;
 mod safety;
+mod schedule;
 mod sim;
 mod spreadsheets;
 mod throughput;
