@@ -25,6 +25,12 @@ pub struct Profile {
     pub api_key_file: Option<PathBuf>,
     /// Sign in as this user instead (password from env WORKFRONT_PASSWORD or a prompt).
     pub username: Option<String>,
+    /// OAuth2 instead: the application's client ID (secret from env WORKFRONT_CLIENT_SECRET),
+    /// its private key file, the customer ID and the user ID.
+    pub client_id: Option<String>,
+    pub private_key_file: Option<PathBuf>,
+    pub customer_id: Option<String>,
+    pub user_id: Option<String>,
     pub rate: Option<u32>,
     pub concurrency: Option<usize>,
     /// `N` or `P%`, as `--max-deactivations` takes it.
@@ -80,9 +86,11 @@ pub fn parse_profile(text: &str, source: &str, name: &str) -> Result<Profile, St
     if profile.base_url.is_some() && profile.domain.is_some() {
         return Err(format!("{source}: profile {name:?} sets both base_url and domain; keep one"));
     }
-    let auths = [profile.api_key_env.is_some(), profile.api_key_file.is_some(), profile.username.is_some()];
+    let auths = [profile.api_key_env.is_some(), profile.api_key_file.is_some(), profile.username.is_some(), profile.client_id.is_some()];
     if auths.iter().filter(|set| **set).count() > 1 {
-        return Err(format!("{source}: profile {name:?} sets more than one of api_key_env, api_key_file and username; keep one"));
+        return Err(format!(
+            "{source}: profile {name:?} sets more than one of api_key_env, api_key_file, username and client_id; keep one"
+        ));
     }
     Ok(profile)
 }
@@ -112,6 +120,13 @@ max_deactivations = "5%"
 [profiles.sandbox]
 base_url = "https://acme.preview.workfront.com"
 api_key_file = "/secure/sandbox.key"
+
+[profiles.oauth]
+domain = "acme"
+client_id = "abc"
+private_key_file = "/secure/app.pem"
+customer_id = "cust"
+user_id = "0123456789abcdef0123456789abcdef"
 "#;
 
     #[test]
@@ -121,7 +136,11 @@ api_key_file = "/secure/sandbox.key"
         assert_eq!((acme.rate, acme.concurrency, acme.max_deactivations.as_deref()), (Some(50), Some(6), Some("5%")));
         let sandbox = parse_profile(CONFIG, "c.toml", "sandbox").unwrap();
         assert_eq!(sandbox.api_key_file.as_deref(), Some(Path::new("/secure/sandbox.key")));
-        assert!(parse_profile(CONFIG, "c.toml", "prod").unwrap_err().contains("no profile named \"prod\" (profiles: acme, sandbox)"));
+        assert!(
+            parse_profile(CONFIG, "c.toml", "prod").unwrap_err().contains("no profile named \"prod\" (profiles: acme, oauth, sandbox)")
+        );
+        let oauth = parse_profile(CONFIG, "c.toml", "oauth").unwrap();
+        assert_eq!((oauth.client_id.as_deref(), oauth.customer_id.as_deref()), (Some("abc"), Some("cust")));
     }
 
     #[test]

@@ -299,7 +299,7 @@ pub fn is_loopback(host: &str) -> bool {
 fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
     let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
     if let Some(client_id) = &args.client_id {
-        return oauth(args, client_id, env).map(AuthSource::OAuth);
+        return oauth(args, None, client_id, env).map(AuthSource::OAuth);
     }
     if let Some(username) = &args.username {
         return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
@@ -308,6 +308,9 @@ fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> 
         return read_key_file(path).map(AuthSource::ApiKey);
     }
     if let Some(profile) = profile {
+        if let Some(client_id) = &profile.client_id {
+            return oauth(args, Some(profile), client_id, env).map(AuthSource::OAuth);
+        }
         if let Some(username) = &profile.username {
             return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
         }
@@ -328,19 +331,31 @@ fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> 
 }
 
 /// The OAuth2 settings: the flags, the secret from env WORKFRONT_CLIENT_SECRET, the key file.
-fn oauth(args: &ConnectionArgs, client_id: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<OAuthConfig, String> {
+/// Flags override the profile's values one by one.
+fn oauth(
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+    client_id: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<OAuthConfig, String> {
     let missing = |flag: &str| format!("--client-id needs {flag}");
+    let text =
+        |flag: &Option<String>, from: fn(&Profile) -> &Option<String>| flag.clone().or_else(|| profile.and_then(|p| from(p).clone()));
     let client_secret = env("WORKFRONT_CLIENT_SECRET")
         .map(Secret::new)
         .filter(|s| !s.is_empty())
         .ok_or("--client-id needs the client secret in env WORKFRONT_CLIENT_SECRET")?;
-    let path = args.private_key_file.as_ref().ok_or_else(|| missing("--private-key-file"))?;
+    let path = args
+        .private_key_file
+        .as_ref()
+        .or(profile.and_then(|p| p.private_key_file.as_ref()))
+        .ok_or_else(|| missing("--private-key-file"))?;
     Ok(OAuthConfig {
         client_id: client_id.trim().to_string(),
         client_secret,
         private_key: read_secret_file(path, "private key")?,
-        customer_id: args.customer_id.clone().ok_or_else(|| missing("--customer-id"))?,
-        user_id: args.user_id.clone().ok_or_else(|| missing("--user-id"))?,
+        customer_id: text(&args.customer_id, |p| &p.customer_id).ok_or_else(|| missing("--customer-id"))?,
+        user_id: text(&args.user_id, |p| &p.user_id).ok_or_else(|| missing("--user-id"))?,
     })
 }
 

@@ -85,6 +85,31 @@ async fn oauth2_signs_in_and_exchanges_again_when_the_session_expires_mid_run() 
         assert!(!text.contains(SECRET) && !text.contains(key_line), "a secret leaked: {text}");
     }
     assert!(!stats.api_key_in_url && !stats.secret_in_url);
+
+    // The same application from a profile: only the secret stays in the environment.
+    let api_user = format!("{:032x}", sim.state.tenant().api_user);
+    let config = dir.path().join("config.toml");
+    let profile = format!(
+        "[profiles.app]\nbase_url = \"{}\"\nclient_id = \"wf-offboard-tests\"\nprivate_key_file = \"{}\"\ncustomer_id = \"cust-77\"\nuser_id = \"{api_user}\"\n",
+        sim.base_url,
+        key.display()
+    );
+    std::fs::write(&config, profile).unwrap();
+    let args = [
+        "deactivate",
+        &input.display().to_string(),
+        "--profile",
+        "app",
+        "--dry-run",
+        "--report",
+        &dir.path().join("p.csv").display().to_string(),
+    ];
+    let output = cli(
+        args.iter().map(|s| s.to_string()).collect(),
+        vec![("WF_OFFBOARD_CONFIG", config.display().to_string()), ("WORKFRONT_CLIENT_SECRET", SECRET.into())],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
