@@ -208,12 +208,8 @@ async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collecto
         }
         Err(e) => {
             eprintln!("warning: the read-after-write check could not read the users back ({e}); their rows are unconfirmed");
-            let rows: Vec<(usize, OutcomeKind)> = collector
-                .outcomes()
-                .iter()
-                .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated | OutcomeKind::Scheduled))
-                .map(|o| (o.row, o.kind))
-                .collect();
+            let rows: Vec<(usize, OutcomeKind)> =
+                collector.outcomes().iter().filter(|o| o.kind.is_change()).map(|o| (o.row, o.kind)).collect();
             for (row, kind) in rows {
                 collector.amend(row, kind, format!("not confirmed by reading back: {e}"));
             }

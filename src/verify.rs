@@ -65,11 +65,7 @@ pub fn unconfirmed(outcomes: &[Outcome], now: &HashMap<String, DirUser>) -> Vec<
 
 /// The IDs of the users whose rows say they were changed.
 pub fn changed_ids(outcomes: &[Outcome]) -> Vec<String> {
-    outcomes
-        .iter()
-        .filter(|o| matches!(o.kind, OutcomeKind::Deactivated | OutcomeKind::Reactivated | OutcomeKind::Scheduled))
-        .filter_map(|o| o.user.as_ref().map(|u| u.id.clone()))
-        .collect()
+    outcomes.iter().filter(|o| o.kind.is_change()).filter_map(|o| o.user.as_ref().map(|u| u.id.clone())).collect()
 }
 
 #[cfg(test)]
