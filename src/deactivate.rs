@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::directory::{Wanted, fetch_directory};
 use crate::exit::Exit;
-use crate::input::{Columns, read_file};
+use crate::input::{Columns, Input, read_file};
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
@@ -57,6 +57,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let timing = leaving_dates(&input.rows, &settings.timezone);
     let plan = build_plan(&input.rows, &directory, &protection, &timing);
+    // The plan file records every row as this listing decided it, before any carry-over.
+    let reviewed = settings.plan.as_ref().map(|_| plan.clone());
     let Resumed { plan, carried } = match (&settings.resume, &prior) {
         (Some(path), Some(prior)) => {
             carry_over(plan, prior, &path.display().to_string(), &settings.input.display().to_string()).map_err(fatal)?
@@ -76,10 +78,10 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     if let Some(why) = &tripped {
         eprintln!("refused: {why}");
     }
-    if let Some(path) = &settings.plan {
+    if let (Some(path), Some(reviewed)) = (&settings.plan, &reviewed) {
         match &tripped {
             Some(_) => eprintln!("no plan written: a plan the guard refuses could not be applied"),
-            None => write_plan(settings, &input.column, &plan, &carried, path).map_err(fatal)?,
+            None => write_plan(settings, &input, reviewed, path).map_err(fatal)?,
         }
     }
     let dry_run = run.dry_run || tripped.is_some();
@@ -92,33 +94,22 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() })
 }
 
-/// Writes the reviewed plan (`--dry-run --plan`): every row, carried-over rows as already
-/// inactive, sealed with its digest.
-fn write_plan(
-    settings: &Settings,
-    column: &str,
-    plan: &[PlannedRow],
-    carried: &[crate::report::Outcome],
-    path: &std::path::Path,
-) -> Result<(), String> {
-    use crate::planfile::{PlanFile, PlanInput, PlanOptions, sha256_hex};
-    let bytes = std::fs::read(&settings.input).map_err(|e| format!("{}: {e}", settings.input.display()))?;
-    let mut rows: Vec<PlannedRow> = plan.to_vec();
-    rows.extend(carried.iter().map(|o| PlannedRow {
-        input: crate::input::InputRow { row: o.row, line: 0, value: o.input.clone(), date: None },
-        matched_by: o.matched_by,
-        user: o.user.clone(),
-        decision: crate::plan::Decision::AlreadyInactive,
-    }));
-    rows.sort_by_key(|p| p.input.row);
-    let input =
-        PlanInput { path: settings.input.display().to_string(), sha256: sha256_hex(&bytes), column: column.into(), rows: rows.len() };
+/// Writes the reviewed plan (`--dry-run --plan`): every row as decided from this listing,
+/// sealed with its digest.
+fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &std::path::Path) -> Result<(), String> {
+    use crate::planfile::{PlanFile, PlanInput, PlanOptions};
+    let input = PlanInput {
+        path: settings.input.display().to_string(),
+        sha256: input.sha256.clone(),
+        column: input.column.clone(),
+        rows: plan.len(),
+    };
     let options = PlanOptions {
         allow_admins: settings.allow_admins,
         protect: settings.protect.as_ref().map(|p| p.display().to_string()),
         max_deactivations: settings.max_deactivations.to_string(),
     };
-    let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, &rows);
+    let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, plan);
     let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";
     std::fs::write(path, text).map_err(|e| format!("cannot write the plan {}: {e}", path.display()))?;
     if !settings.run.quiet {

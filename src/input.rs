@@ -36,6 +36,8 @@ pub struct Input {
     pub date_column: Option<String>,
     /// The CSV delimiter; `None` for a spreadsheet.
     pub delimiter: Option<u8>,
+    /// SHA-256 (hex) of the bytes these rows were read from, for plan files.
+    pub sha256: String,
 }
 
 /// Header names that mark the identifier column, in order of preference; compared ignoring
@@ -78,7 +80,7 @@ pub fn read_rows(mut reader: impl Read, source: &str, columns: Columns<'_>) -> R
     }
     let records: Vec<(u64, Vec<String>)> = records.into_iter().map(|(line, r)| (line, r.iter().map(String::from).collect())).collect();
     let (rows, column, date_column) = select(&records, source, columns, Numbering::DataRows, "line")?;
-    Ok(Input { rows, column, date_column, delimiter: Some(delimiter) })
+    Ok(Input { rows, column, date_column, delimiter: Some(delimiter), sha256: crate::planfile::sha256_hex(&bytes) })
 }
 
 /// How the report numbers rows: CSV rows count data rows from 1; spreadsheet rows keep the
@@ -151,23 +153,26 @@ pub fn is_spreadsheet(path: &Path) -> bool {
 }
 
 /// Reads a list from a CSV file or a spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`):
-/// the first sheet, or `sheet`.
+/// the first sheet, or `sheet`. The file is read once, so the rows and their digest come from
+/// the same bytes.
 pub fn read_file(path: &Path, columns: Columns<'_>, sheet: Option<&str>) -> Result<Input, String> {
     let source = path.display().to_string();
-    if is_spreadsheet(path) {
-        return read_sheet(path, &source, columns, sheet);
-    }
-    if sheet.is_some() {
+    if !is_spreadsheet(path) && sheet.is_some() {
         return Err(format!("{source}: --sheet applies to spreadsheets (.xlsx, .xls, .ods), not CSV files"));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
-    read_rows(std::io::BufReader::new(file), &source, columns)
+    let bytes = std::fs::read(path).map_err(|e| format!("{source}: {e}"))?;
+    if is_spreadsheet(path) {
+        return read_sheet(bytes, &source, columns, sheet);
+    }
+    read_rows(&bytes[..], &source, columns)
 }
 
 /// Reads one sheet of a workbook; rows keep the sheet's row numbers.
-fn read_sheet(path: &Path, source: &str, columns: Columns<'_>, sheet: Option<&str>) -> Result<Input, String> {
+fn read_sheet(bytes: Vec<u8>, source: &str, columns: Columns<'_>, sheet: Option<&str>) -> Result<Input, String> {
     use calamine::Reader;
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+    let sha256 = crate::planfile::sha256_hex(&bytes);
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(wanted) => names.iter().find(|n| n.as_str() == wanted).or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(wanted))),
@@ -189,7 +194,7 @@ fn read_sheet(path: &Path, source: &str, columns: Columns<'_>, sheet: Option<&st
         .collect();
     let shown = format!("{source} (sheet {name:?})");
     let (rows, column, date_column) = select(&records, &shown, columns, Numbering::SheetRows, "row")?;
-    Ok(Input { rows, column, date_column, delimiter: None })
+    Ok(Input { rows, column, date_column, delimiter: None, sha256 })
 }
 
 /// A cell as the text the administrator sees: whole numbers without `.0`, errors as `#…`.
