@@ -23,7 +23,7 @@ use futures::{StreamExt, stream};
 use crate::directory::{DirUser, Wanted, fetch_directory};
 use crate::execute::settled_outcome;
 use crate::exit::Exit;
-use crate::input::{Columns, read_file};
+use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
@@ -89,12 +89,12 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let columns = Columns { identifier: settings.column.as_deref(), date: None };
-    let list = read_file(&settings.list, columns, settings.sheet.as_deref()).map_err(fatal)?;
-    let protect = settings.protect.as_deref().map(|path| read_file(path, Columns::default(), None)).transpose().map_err(fatal)?;
+    let list = read_file(&settings.list, &settings.list_options).map_err(fatal)?;
+    let side = settings.list_options.side_list();
+    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
     if !run.quiet {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
-        eprintln!("{}: {} {what}, identifiers from {}", settings.list.display(), list.rows.len(), list.column);
+        eprintln!("{}", list.describe(&settings.list.display().to_string(), what));
     }
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());

@@ -126,11 +126,21 @@ pub struct RunArgs {
 /// How to read the list (shared by `deactivate` and `audit`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ListArgs {
-    /// The column holding the identifiers (default: a header such as username, email or ID).
-    #[arg(long)]
+    /// The column holding the identifiers: a header name, or a 1-based position written '#N'
+    /// (default: a header such as username, email, work email, UPN or ID).
+    #[arg(long, value_name = "NAME|#N")]
     pub column: Option<String>,
 
-    /// The sheet to read from a spreadsheet (default: the first).
+    /// The first row is data, not a header (the identifiers are then in column 1, or --column '#N').
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// The text encoding of a CSV without a BOM: windows-1252 (or latin1), utf-8, utf-16le,
+    /// utf-16be [default: UTF-8; a BOM decides by itself].
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+
+    /// The sheet to read from a spreadsheet (default: the first visible sheet).
     #[arg(long)]
     pub sheet: Option<String>,
 }
@@ -172,7 +182,7 @@ pub struct DeactivateArgs {
 
     /// The leaving-date column (default: a header such as "last working day" or "end date").
     /// A later date schedules the deactivation for that day; today or earlier means now.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME|#N")]
     pub date_column: Option<String>,
 
     /// The time zone that decides what "today" is and when a scheduled day ends, e.g.

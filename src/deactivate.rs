@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::directory::{Wanted, fetch_directory};
 use crate::exit::Exit;
-use crate::input::{Columns, Input, read_file};
+use crate::input::{Input, read_file};
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
@@ -25,12 +25,12 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let columns = Columns { identifier: settings.column.as_deref(), date: settings.date_column.as_deref() };
-    let input = read_file(&settings.input, columns, settings.sheet.as_deref()).map_err(fatal)?;
-    let protect = settings.protect.as_deref().map(|path| read_file(path, Columns::default(), None)).transpose().map_err(fatal)?;
+    let input = read_file(&settings.input, &settings.list).map_err(fatal)?;
+    let side = settings.list.side_list();
+    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
     let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
     if !run.quiet {
-        eprintln!("{}: {} rows, identifiers from {}", settings.input.display(), input.rows.len(), input.column);
+        eprintln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
     }
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());

@@ -75,10 +75,12 @@ impl Wanted {
     /// Adds every valid identifier in `rows` (a `--protect` list, say).
     pub fn add_rows(&mut self, rows: &[InputRow]) {
         for identifier in rows.iter().filter_map(|r| classify(&r.value).ok()) {
-            match identifier {
-                Identifier::Id(id) => self.ids.insert(id),
-                Identifier::Name(name) => self.names.insert(name),
-            };
+            // An ID-shaped value may also be someone's username or email (see `plan`).
+            if let Identifier::Id(id) = &identifier {
+                self.ids.insert(id.clone());
+            }
+            let (Identifier::Id(name) | Identifier::Name(name)) = identifier;
+            self.names.insert(name);
         }
     }
 

@@ -142,18 +142,28 @@ impl<'d> Index<'d> {
         index
     }
 
-    /// Every user a value could mean, and by which field the first matched.
+    /// Every user a value could mean, and by which field the first matched. An ID-shaped value
+    /// is also looked up as a username and email: a 32-hex value that is one user's ID and
+    /// another's username means two people, and a username that happens to be 32 hex
+    /// characters must still be matchable.
     fn candidates(&self, identifier: &Identifier) -> (Vec<usize>, MatchedBy) {
-        let name = match identifier {
-            Identifier::Id(id) => return (self.by_id.get(id.as_str()).map(|&i| vec![i]).unwrap_or_default(), MatchedBy::Id),
-            Identifier::Name(name) => name,
+        let (name, by_id) = match identifier {
+            Identifier::Id(id) => (id, self.by_id.get(id.as_str()).map(std::slice::from_ref).unwrap_or_default()),
+            Identifier::Name(name) => (name, &[][..]),
         };
         let by_username = self.by_username.get(name).map_or(&[][..], Vec::as_slice);
         let by_email = self.by_email.get(name).map_or(&[][..], Vec::as_slice);
-        let mut all: Vec<usize> = by_username.iter().chain(by_email).copied().collect();
+        let mut all: Vec<usize> = by_id.iter().chain(by_username).chain(by_email).copied().collect();
         all.sort_unstable();
         all.dedup();
-        (all, if by_username.is_empty() { MatchedBy::Email } else { MatchedBy::Username })
+        let matched_by = if !by_id.is_empty() {
+            MatchedBy::Id
+        } else if !by_username.is_empty() {
+            MatchedBy::Username
+        } else {
+            MatchedBy::Email
+        };
+        (all, matched_by)
     }
 
     /// The one user a value identifies and how, or the decision that it identifies none or several.
@@ -186,15 +196,27 @@ impl Protection {
 }
 
 /// Resolves a `--protect` list: every user any of its rows could mean is protected (an
-/// ambiguous entry protects all its matches). A row that cannot identify anyone is an error,
-/// since a protection list that silently protects nobody is worse than none.
+/// ambiguous entry protects all its matches). An entry that cannot identify anyone, or matches
+/// nobody, is an error naming the file, line and value (with a "did you mean"): a protection
+/// list that silently protects nobody is worse than none.
 pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -> Result<HashMap<String, String>, String> {
     let index = Index::new(&directory.users);
     let mut listed = HashMap::new();
     for row in rows {
-        let identifier =
-            classify(&row.value).map_err(|why| format!("{source}, line {} (row {}): {:?}: {why}", row.line, row.row, row.value))?;
-        for i in index.candidates(&identifier).0 {
+        let place = || format!("{source}, line {} (row {}): {:?}", row.line, row.row, row.value);
+        let identifier = classify(&row.value).map_err(|why| format!("{}: {why}", place()))?;
+        let (matches, _) = index.candidates(&identifier);
+        if matches.is_empty() {
+            let near = match &identifier {
+                Identifier::Name(name) | Identifier::Id(name) => directory.suggestions.get(name).cloned().unwrap_or_default(),
+            };
+            let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(" or ")) };
+            return Err(format!(
+                "{}: matches no user on this tenant, so it would protect nobody{hint}; fix the protect list (nothing was changed)",
+                place()
+            ));
+        }
+        for i in matches {
             listed.entry(directory.users[i].id.clone()).or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
         }
     }
@@ -368,6 +390,21 @@ mod tests {
     }
 
     #[test]
+    fn an_id_shaped_value_is_also_a_username() {
+        let mut directory = dir();
+        directory.users.push(user("7", &"a".repeat(32), "hex@x.example", true));
+        directory.users.push(user("8", &"c".repeat(32), "hex2@x.example", true));
+        let rows = rows(&[&"A".repeat(32), &"C".repeat(32), &"9".repeat(32)]);
+        let plan = build_plan(&rows, &directory, &Protection::default(), &Timing::new());
+        assert!(matches!(&plan[0].decision, Decision::Ambiguous(why) if why.contains("2 users")), "{:?}", plan[0].decision);
+        assert!(matches!(&plan[1].decision, Decision::Ambiguous(_)), "cy's ID is user 8's username");
+        assert_eq!(plan[2].decision, Decision::NotFound(Vec::new()));
+        directory.users.retain(|u| u.id != "c".repeat(32));
+        let plan = build_plan(&rows[1..2], &directory, &Protection::default(), &Timing::new());
+        assert_eq!((plan[0].decision.clone(), plan[0].matched_by), (Decision::Deactivate, Some(MatchedBy::Username)));
+    }
+
+    #[test]
     fn duplicates_of_inactive_users_are_still_duplicates() {
         let got = decide(&["eve@x.example", "old@x.example"]);
         assert_eq!(got[0].0, Decision::AlreadyInactive);
@@ -383,6 +420,8 @@ mod tests {
         let mut directory = dir();
         directory.users[1].is_admin = true;
         let listed = protected_users(&rows(&["ada@x.example", "team@x.example"]), &directory, "keep.csv").unwrap();
+        let typo = protected_users(&rows(&["ada@x.example", "ada@x.exmaple"]), &directory, "keep.csv").unwrap_err();
+        assert!(typo.starts_with("keep.csv, line 3 (row 2): \"ada@x.exmaple\": matches no user"), "{typo}");
         assert_eq!(listed.len(), 3, "an ambiguous entry protects everyone it could mean");
         let protection = Protection { allow_admins: false, listed };
         let plan = build_plan(&rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]), &directory, &protection, &Timing::new());

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ReactivateArgs, RunArgs};
+use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ListArgs, ReactivateArgs, RunArgs};
 use crate::guard::Limit;
+use crate::input::{ColumnSpec, ReadOptions, TextEncoding};
 use crate::profile::Profile;
 use crate::secret::Secret;
 use crate::workfront::OAuthConfig;
@@ -104,8 +105,8 @@ pub const DEFAULT_RATE: u32 = 300;
 pub struct Settings {
     pub run: RunSettings,
     pub input: PathBuf,
-    pub column: Option<String>,
-    pub sheet: Option<String>,
+    /// How to read the input (and, for its encoding, the protect list).
+    pub list: ReadOptions,
     /// The blast-radius guard.
     pub max_deactivations: Limit,
     pub allow_admins: bool,
@@ -113,7 +114,6 @@ pub struct Settings {
     pub resume: Option<PathBuf>,
     /// Write the dry run's plan here.
     pub plan: Option<PathBuf>,
-    pub date_column: Option<String>,
     /// What "today" is, and when a scheduled day ends.
     pub timezone: jiff::tz::TimeZone,
 }
@@ -133,14 +133,12 @@ impl Settings {
         Ok(Settings {
             run,
             input: args.input.clone(),
-            column: args.list.column.clone(),
-            sheet: args.list.sheet.clone(),
+            list: read_options(&args.list, args.date_column.as_deref())?,
             max_deactivations,
             allow_admins: args.protection.allow_admins,
             protect: args.protection.protect.clone(),
             resume: args.resume.clone(),
             plan: args.plan.clone(),
-            date_column: args.date_column.clone(),
             timezone: crate::dates::time_zone(args.timezone.as_deref())?,
         })
     }
@@ -188,8 +186,8 @@ pub struct AuditSettings {
     pub list: PathBuf,
     pub roster: bool,
     pub write_candidates: Option<PathBuf>,
-    pub column: Option<String>,
-    pub sheet: Option<String>,
+    /// How to read the list.
+    pub list_options: ReadOptions,
     pub allow_admins: bool,
     pub protect: Option<PathBuf>,
 }
@@ -217,12 +215,23 @@ impl AuditSettings {
             list,
             roster,
             write_candidates: args.write_candidates.clone(),
-            column: args.list.column.clone(),
-            sheet: args.list.sheet.clone(),
+            list_options: read_options(&args.list, None)?,
             allow_admins: args.protection.allow_admins,
             protect: args.protection.protect.clone(),
         })
     }
+}
+
+/// How to read a list, from `--column`, `--no-header`, `--encoding`, `--sheet` and
+/// `--date-column`.
+fn read_options(args: &ListArgs, date_column: Option<&str>) -> Result<ReadOptions, String> {
+    Ok(ReadOptions {
+        column: args.column.as_deref().map(ColumnSpec::parse).transpose()?,
+        date_column: date_column.map(ColumnSpec::parse).transpose()?,
+        no_header: args.no_header,
+        encoding: args.encoding.as_deref().map(TextEncoding::parse).transpose()?,
+        sheet: args.sheet.clone(),
+    })
 }
 
 /// `wf-offboard-<kind>-<time>.csv` in the current directory; `kind` is `(real run, dry run)`.

@@ -16,7 +16,9 @@ async fn xlsx_xls_and_ods_read_like_csv_with_sheet_row_numbers() {
         let report = dir.path().join(format!("{name}.csv"));
         let output = deactivate(&sim, &fixture(name), &report, &["--dry-run"]).await;
         assert_eq!(output.status.code(), Some(1), "{name}: {}", printed(&output));
-        assert!(printed(&output).contains("identifiers from Email"), "{name}: {}", printed(&output));
+        let opening = format!("{} (sheet \"Leavers\"): 4 rows, identifiers from column B \"Email\"", fixture(name).display());
+        assert!(printed(&output).contains(&opening), "{name}: {}", printed(&output));
+        assert!(printed(&output).contains("other sheets with data: \"Contractors\""), "{name}: {}", printed(&output));
         let rows = read_report(&report);
         let got: Vec<(&str, &str)> = rows.iter().map(|r| (r["row"].as_str(), r["outcome"].as_str())).collect();
         assert_eq!(got, [("2", "would_deactivate"), ("4", "would_deactivate"), ("5", "not_found"), ("7", "would_deactivate")], "{name}");
