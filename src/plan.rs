@@ -202,25 +202,32 @@ impl Protection {
 pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -> Result<HashMap<String, String>, String> {
     let index = Index::new(&directory.users);
     let mut listed = HashMap::new();
+    let mut problems = Vec::new();
     for row in rows {
         let place = || format!("{source}, line {} (row {}): {:?}", row.line, row.row, row.value);
-        let identifier = classify(&row.value).map_err(|why| format!("{}: {why}", place()))?;
+        let identifier = match classify(&row.value) {
+            Ok(identifier) => identifier,
+            Err(why) => {
+                problems.push(format!("{}: {why}", place()));
+                continue;
+            }
+        };
         let (matches, _) = index.candidates(&identifier);
         if matches.is_empty() {
-            let near = match &identifier {
-                Identifier::Name(name) | Identifier::Id(name) => directory.suggestions.get(name).cloned().unwrap_or_default(),
-            };
+            let (Identifier::Name(name) | Identifier::Id(name)) = &identifier;
+            let near = directory.suggestions.get(name).cloned().unwrap_or_default();
             let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(" or ")) };
-            return Err(format!(
-                "{}: matches no user on this tenant, so it would protect nobody{hint}; fix the protect list (nothing was changed)",
-                place()
-            ));
+            problems.push(format!("{}: matches no user on this tenant, so it would protect nobody{hint}", place()));
         }
         for i in matches {
             listed.entry(directory.users[i].id.clone()).or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
         }
     }
-    Ok(listed)
+    match problems.as_slice() {
+        [] => Ok(listed),
+        [one] => Err(format!("{one}; fix the protect list (nothing was changed)")),
+        many => Err(format!("the protect list has {} entries that protect nobody (nothing was changed):\n  {}", many.len(), many.join("\n  "))),
+    }
 }
 
 /// What to do with a matched user who is not a duplicate: protected users first (so a
