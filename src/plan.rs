@@ -226,7 +226,9 @@ pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -
     match problems.as_slice() {
         [] => Ok(listed),
         [one] => Err(format!("{one}; fix the protect list (nothing was changed)")),
-        many => Err(format!("the protect list has {} entries that protect nobody (nothing was changed):\n  {}", many.len(), many.join("\n  "))),
+        many => {
+            Err(format!("the protect list has {} entries that protect nobody (nothing was changed):\n  {}", many.len(), many.join("\n  ")))
+        }
     }
 }
 

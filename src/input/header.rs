@@ -198,15 +198,21 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
         }
     }
     let date = match (choice.date, has_header) {
-        (Some(ColumnSpec::Position(n)), _) => Some((*n - 1, if has_header { first.get(n - 1).map_or("", |c| c.trim()).to_string() } else { String::new() })),
+        (Some(ColumnSpec::Position(n)), _) => {
+            Some((*n - 1, if has_header { first.get(n - 1).map_or("", |c| c.trim()).to_string() } else { String::new() }))
+        }
         (Some(ColumnSpec::Name(name)), true) => {
             let i = find(name, "date column")?;
             Some((i, first[i].trim().to_string()))
         }
         (Some(ColumnSpec::Name(name)), false) => {
-            return Err(format!("{source}: {place}: --date-column {name:?} names a header, but the first row is data: use --date-column '#N'"));
+            return Err(format!(
+                "{source}: {place}: --date-column {name:?} names a header, but the first row is data: use --date-column '#N'"
+            ));
         }
-        (None, true) => DATE_HEADERS.iter().find_map(|name| headers.iter().position(|h| h == name)).map(|i| (i, first[i].trim().to_string())),
+        (None, true) => {
+            DATE_HEADERS.iter().find_map(|name| headers.iter().position(|h| h == name)).map(|i| (i, first[i].trim().to_string()))
+        }
         (None, false) => None,
     };
     let name = has_header.then(|| first[index].trim().to_string());
@@ -235,7 +241,19 @@ mod tests {
 
     #[test]
     fn hr_header_names_are_recognised() {
-        for header in ["Work Email", "Employee Email", "E-mail", "Mail", "Email ID", "Login ID", "Login Name", "User Name", "User Principal Name", "UPN", "SSO Username"] {
+        for header in [
+            "Work Email",
+            "Employee Email",
+            "E-mail",
+            "Mail",
+            "Email ID",
+            "Login ID",
+            "Login Name",
+            "User Name",
+            "User Principal Name",
+            "UPN",
+            "SSO Username",
+        ] {
             let found = decide(&format!("Line Manager,{header},Last Day"), ColumnChoice::default()).unwrap();
             assert_eq!((found.has_header, found.index), (true, 1), "{header}");
             assert_eq!(found.date, Some((2, "Last Day".into())), "{header}");

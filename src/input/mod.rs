@@ -282,11 +282,50 @@ mod tests {
 
     #[test]
     fn malformed_files_name_the_line() {
-        assert_eq!(read("email,name\na@x,A\nb@x,B,extra\n", None).unwrap_err(), "leavers.csv: line 3: has 3 fields where the first line has 2");
+        assert_eq!(
+            read("email,name\na@x,A\nb@x,B,extra\n", None).unwrap_err(),
+            "leavers.csv: line 3: has 3 fields where the first line has 2"
+        );
         assert!(read("email\n", None).unwrap_err().contains("no data rows"));
         assert!(read("", None).unwrap_err().contains("no rows"));
         assert!(read("email\na@x\n", Some("login")).unwrap_err().contains("no column named \"login\""));
         let err = read_text(&b"email\nok\n\xff\xfe\n"[..], "l.csv", &ReadOptions::default()).unwrap_err();
         assert!(err.starts_with("l.csv: line 3: not UTF-8 text: pass --encoding windows-1252"), "{err}");
+    }
+
+    /// Generated CSVs with random quotes, delimiters and blank lines: every data line holds one
+    /// unique email, and the reader either refuses the file or gives every line its own row.
+    #[test]
+    fn fuzzed_quotes_never_lose_or_merge_a_line() {
+        let mut rng = crate::rng::Rng::new(7);
+        let (mut read_ok, mut refused) = (0, 0);
+        for case in 0..2_000 {
+            let delimiter = *rng.pick(&[',', ';', '\t']);
+            let names = ["Ann", "\"Kiki", "Robert \"Bob\" Jones", "\"Lee, Sam\"", "O'Neil", "\"\"", "Zoë\"", "\"multi\nline\""];
+            let mut text = format!("name{delimiter}email{delimiter}note\n");
+            let mut emails = Vec::new();
+            for i in 0..rng.below(12) + 1 {
+                if rng.chance(0.2) {
+                    text.push('\n');
+                }
+                let name = if rng.chance(0.3) { *rng.pick(&names) } else { "Plain" };
+                let note = if rng.chance(0.2) { *rng.pick(&names) } else { "n" };
+                let email = format!("p{case}x{i}@x.example");
+                text.push_str(&format!("{name}{delimiter}{email}{delimiter}{note}\n"));
+                emails.push(email);
+            }
+            match read_text(text.as_bytes(), "f.csv", &ReadOptions::default()) {
+                Ok(input) => {
+                    read_ok += 1;
+                    let got: Vec<&str> = input.rows.iter().map(|r| r.value.as_str()).collect();
+                    assert_eq!(got, emails, "case {case}: every line is its own row:\n{text}");
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(e.starts_with("f.csv: "), "{e}");
+                }
+            }
+        }
+        assert!(read_ok > 200 && refused > 200, "both paths are exercised: {read_ok} read, {refused} refused");
     }
 }

@@ -46,7 +46,8 @@ pub fn read(bytes: &[u8], source: &str, wanted: Option<&str>) -> Result<Sheet, S
     if is_zip {
         check_zip(bytes, source)?;
     }
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
     let sheets = workbook.sheets_metadata().to_vec();
     let is_visible = |s: &calamine::Sheet| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet;
     let chosen = match wanted {

@@ -8,13 +8,13 @@
 //! An unbalanced quote (`"Kiki,kiki@x` with no closing quote) makes a CSV parser swallow every
 //! following line into one cell until the next quote. A quoted field with a line break is
 //! legitimate in notes and addresses, so it is accepted only where it cannot hide a leaver: not
-//! in the identifier or date column, and none of its continuation lines looks like a row of its
-//! own (an email or ID in it, or the delimiter). Anything else is refused with the line where
+//! in the identifier or date column, and none of its lines looks like a row of its own (an
+//! email or ID in it, or the delimiter). Anything else is refused with the line where
 //! the field opened and where it ended.
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::header::looks_like_identifier;
 
@@ -140,7 +140,7 @@ impl<'t> Records<'t> {
             let opened = line + breaks_before;
             let ended = opened + breaks;
             breaks_before += breaks;
-            let continuation = cell.split(['\n', '\r']).skip(1).find(|l| self.looks_like_a_row(l));
+            let continuation = cell.split(['\n', '\r']).find(|l| self.looks_like_a_row(l));
             let why = if guarded.contains(&i) {
                 format!("column {} holds a line break", i + 1)
             } else if let Some(l) = continuation {
@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn boms_and_forced_encodings_decode() {
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("email\tname\nj\u{e9}@x\tJ\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("email\tname\nj\u{e9}@x\tJ\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         let (text, name) = decode(&utf16, None, "l.txt").unwrap();
         assert_eq!((text.as_ref(), name), ("email\tname\nj\u{e9}@x\tJ\n", "UTF-16LE"));
         assert_eq!(sniff_delimiter(&text), b'\t');
