@@ -171,7 +171,7 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         .iter()
         .enumerate()
         .filter(|(_, o)| o.kind == OutcomeKind::WouldDeactivate)
-        .filter_map(|(i, o)| Some((o.user.as_ref()?, *work.get(&i)?.as_ref().ok()?)))
+        .filter_map(|(i, o)| Some((&**o.user.as_ref()?, *work.get(&i)?.as_ref().ok()?)))
         .filter(|(_, w)| w.any())
         .collect();
     let unknown = work.values().filter(|w| w.is_err()).count();

@@ -142,7 +142,7 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
         .buffer_unordered(pacing.concurrency);
     let mut done = Vec::with_capacity(pages);
     let mut users: Vec<DirUser> = Vec::new();
-    let mut suggester = Suggester::new(&wanted.names);
+    let mut suggester = Suggester::for_tenant(&wanted.names, count.saturating_mul(2));
     let mut others = Vec::new();
     while let Some((number, attempted)) = fetched.next().await {
         let first = number * PAGE_SIZE;

@@ -119,7 +119,7 @@ pub struct Protection {
 pub struct PlannedRow {
     pub input: InputRow,
     pub matched_by: Option<MatchedBy>,
-    pub user: Option<DirUser>,
+    pub user: Option<Box<DirUser>>,
     pub decision: Decision,
 }
 
@@ -257,7 +257,7 @@ pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &P
         .map(|(i, user)| PlannedRow {
             input: InputRow { row: i + 1, line: 0, value: user.id.clone(), date: None },
             matched_by: Some(MatchedBy::Id),
-            user: Some(user.clone()),
+            user: Some(Box::new(user.clone())),
             decision: decide(user, api_user_id, protection),
         })
         .collect()
@@ -304,7 +304,7 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
                 },
             };
             first_row_of.entry(&user.id).or_insert(row.row);
-            PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(user.clone()), decision }
+            PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(Box::new(user.clone())), decision }
         })
         .collect()
 }
@@ -323,7 +323,7 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
                 Some(u) if u.is_active => Decision::AlreadyActive,
                 Some(_) => Decision::Reactivate,
             };
-            PlannedRow { input, matched_by: MatchedBy::from_label(&p.matched_by), user, decision }
+            PlannedRow { input, matched_by: MatchedBy::from_label(&p.matched_by), user: user.map(Box::new), decision }
         })
         .collect()
 }

@@ -156,7 +156,7 @@ impl PlanFile {
                     matched_by: p.matched_by.map(|m| m.label().to_string()),
                     decision: decision.into(),
                     reason,
-                    user: p.user.as_ref().map(PlanUser::of),
+                    user: p.user.as_deref().map(PlanUser::of),
                 }
             })
             .collect();
@@ -204,7 +204,7 @@ impl PlanFile {
                 Ok(PlannedRow {
                     input: InputRow { row: r.row, line: 0, value: r.input.clone(), date: None },
                     matched_by: r.matched_by.as_deref().and_then(MatchedBy::from_label),
-                    user: r.user.as_ref().map(PlanUser::to_dir_user),
+                    user: r.user.as_ref().map(|u| Box::new(u.to_dir_user())),
                     decision: decision_of(&r.decision, &r.reason).map_err(|e| format!("plan row {}: {e}", r.row))?,
                 })
             })
@@ -255,7 +255,7 @@ mod tests {
             PlannedRow {
                 input: InputRow { row: 1, line: 2, value: "ada".into(), date: None },
                 matched_by: Some(MatchedBy::Username),
-                user: Some(user("a")),
+                user: Some(Box::new(user("a"))),
                 decision: Decision::Deactivate,
             },
             PlannedRow {
@@ -267,7 +267,7 @@ mod tests {
             PlannedRow {
                 input: InputRow { row: 3, line: 4, value: "Ada".into(), date: None },
                 matched_by: Some(MatchedBy::Username),
-                user: Some(user("a")),
+                user: Some(Box::new(user("a"))),
                 decision: Decision::Duplicate { first_row: 1 },
             },
         ];

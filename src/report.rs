@@ -116,7 +116,7 @@ pub struct Outcome {
     pub row: usize,
     pub input: String,
     pub matched_by: Option<MatchedBy>,
-    pub user: Option<DirUser>,
+    pub user: Option<Box<DirUser>>,
     pub kind: OutcomeKind,
     pub http_status: Option<u16>,
     pub attempts: u32,
@@ -139,7 +139,7 @@ pub fn unneutralise(cell: &str) -> &str {
 
 /// One outcome as the report's cells, in [`HEADER`] order, neutralised.
 pub fn record(o: &Outcome) -> Vec<String> {
-    let user = o.user.as_ref();
+    let user = o.user.as_deref();
     let text = |f: fn(&DirUser) -> &str| neutralise(user.map_or("", f));
     vec![
         o.row.to_string(),

@@ -104,7 +104,7 @@ mod tests {
         PlannedRow {
             input: InputRow { row, line: row as u64 + 1, value: id.into(), date: None },
             matched_by: None,
-            user: Some(user),
+            user: Some(Box::new(user)),
             decision,
         }
     }

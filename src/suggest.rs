@@ -17,29 +17,73 @@ pub const MAX_SUGGESTIONS: usize = 3;
 /// The largest edit distance suggested.
 pub const MAX_DISTANCE: usize = 2;
 
+/// Deletion variants of some strings, as sorted `(hash, string index)` pairs: 16 bytes a
+/// variant and one allocation, where a map of vectors would cost an allocation per variant.
+/// Most lookups miss, so a bitmap of the hashes (about 8 bits a variant) answers those without
+/// a binary search.
+struct DeletionIndex {
+    entries: Vec<(u64, u32)>,
+    present: Vec<u64>,
+}
+
+impl DeletionIndex {
+    fn build(strings: &[String]) -> Self {
+        let mut entries: Vec<(u64, u32)> = strings.iter().enumerate().flat_map(|(i, s)| variants(s).map(move |h| (h, i as u32))).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        let bits = (entries.len() * 8).next_power_of_two().max(64);
+        let mut present = vec![0u64; bits / 64];
+        for (hash, _) in &entries {
+            let bit = (*hash as usize) & (bits - 1);
+            present[bit / 64] |= 1 << (bit % 64);
+        }
+        DeletionIndex { entries, present }
+    }
+
+    fn may_hold(&self, hash: u64) -> bool {
+        let bit = (hash as usize) & (self.present.len() * 64 - 1);
+        self.present[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The strings sharing a variant with `name`, each once.
+    fn hits(&self, name: &str) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        for hash in variants(name).filter(|h| self.may_hold(*h)) {
+            let from = self.entries.partition_point(|(h, _)| *h < hash);
+            found.extend(self.entries[from..].iter().take_while(|(h, _)| *h == hash).map(|(_, i)| *i));
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// Which side is indexed: the input values (the usual case, a short list against a large
+/// tenant), or the tenant's names, collected while the listing streams and indexed at the end
+/// (a list longer than the tenant: a million rows against twenty thousand users).
+enum Side {
+    Values(DeletionIndex),
+    Tenant(Vec<String>),
+}
+
 /// The index of input values and the best suggestions found so far.
-#[derive(Debug, Default)]
 pub struct Suggester {
     values: Vec<String>,
-    index: HashMap<u64, Vec<u32>>,
+    side: Side,
     best: HashMap<u32, Vec<(usize, String)>>,
 }
 
 impl Suggester {
-    /// Indexes `values` (lower-cased usernames or emails).
+    /// Indexes `values` (lower-cased usernames or emails) for a tenant of any size.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a String>) -> Self {
-        let mut suggester = Suggester::default();
-        for value in values {
-            let i = suggester.values.len() as u32;
-            suggester.values.push(value.clone());
-            for hash in variants(value) {
-                let slot = suggester.index.entry(hash).or_default();
-                if slot.last() != Some(&i) {
-                    slot.push(i);
-                }
-            }
-        }
-        suggester
+        Suggester::for_tenant(values, u64::MAX)
+    }
+
+    /// Indexes the smaller side: `values`, or the `tenant_names` names that will be offered.
+    pub fn for_tenant<'a>(values: impl IntoIterator<Item = &'a String>, tenant_names: u64) -> Self {
+        let values: Vec<String> = values.into_iter().cloned().collect();
+        let side = if values.len() as u64 > tenant_names { Side::Tenant(Vec::new()) } else { Side::Values(DeletionIndex::build(&values)) };
+        Suggester { values, side, best: HashMap::new() }
     }
 
     /// Offers one listed name (lower-cased) as a suggestion for the values it is close to.
@@ -47,34 +91,46 @@ impl Suggester {
         if self.values.is_empty() || name.is_empty() {
             return;
         }
-        let mut seen: Vec<u32> = Vec::new();
-        for hash in variants(name) {
-            let Some(hits) = self.index.get(&hash) else { continue };
-            for &i in hits {
-                if seen.contains(&i) {
-                    continue;
+        match &mut self.side {
+            Side::Tenant(names) => names.push(name.to_string()),
+            Side::Values(index) => {
+                for i in index.hits(name) {
+                    consider(&mut self.best, &self.values, i, name);
                 }
-                seen.push(i);
-                let distance = edit_distance(&self.values[i as usize], name);
-                if distance == 0 || distance > MAX_DISTANCE {
-                    continue;
-                }
-                let best = self.best.entry(i).or_default();
-                if best.iter().any(|(_, s)| s == name) {
-                    continue;
-                }
-                best.push((distance, name.to_string()));
-                best.sort();
-                best.truncate(MAX_SUGGESTIONS);
             }
         }
     }
 
     /// The suggestions for each value that has any.
-    pub fn finish(self) -> HashMap<String, Vec<String>> {
+    pub fn finish(mut self) -> HashMap<String, Vec<String>> {
+        if let Side::Tenant(mut names) = std::mem::replace(&mut self.side, Side::Tenant(Vec::new())) {
+            names.sort_unstable();
+            names.dedup();
+            let index = DeletionIndex::build(&names);
+            for i in 0..self.values.len() as u32 {
+                for j in index.hits(&self.values[i as usize]) {
+                    consider(&mut self.best, &self.values, i, &names[j as usize]);
+                }
+            }
+        }
         let values = self.values;
         self.best.into_iter().map(|(i, best)| (values[i as usize].clone(), best.into_iter().map(|(_, s)| s).collect())).collect()
     }
+}
+
+/// Keeps `name` among value `i`'s closest suggestions if it is near but not equal.
+fn consider(best: &mut HashMap<u32, Vec<(usize, String)>>, values: &[String], i: u32, name: &str) {
+    let distance = edit_distance(&values[i as usize], name);
+    if distance == 0 || distance > MAX_DISTANCE {
+        return;
+    }
+    let best = best.entry(i).or_default();
+    if best.iter().any(|(_, s)| s == name) {
+        return;
+    }
+    best.push((distance, name.to_string()));
+    best.sort();
+    best.truncate(MAX_SUGGESTIONS);
 }
 
 /// FNV-1a over bytes, fed in pieces so a deletion needs no allocation.
@@ -126,7 +182,12 @@ mod tests {
     #[test]
     fn typos_find_the_closest_names_and_at_most_three() {
         let values = vec!["jon.smith@acme.example".to_string(), "zzz".to_string(), "ana@acme.example".to_string()];
-        let mut suggester = Suggester::new(&values);
+        for tenant_names in [u64::MAX, 1] {
+            check_side(Suggester::for_tenant(&values, tenant_names));
+        }
+    }
+
+    fn check_side(mut suggester: Suggester) {
         for name in [
             "john.smith@acme.example",   // one insertion
             "jon.smyth@acme.example",    // one substitution

@@ -91,7 +91,7 @@ mod tests {
             row,
             input: id.into(),
             matched_by: None,
-            user: Some(user(id, true)),
+            user: Some(Box::new(user(id, true))),
             kind,
             http_status: Some(200),
             attempts: 1,

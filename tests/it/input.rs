@@ -5,9 +5,12 @@ use std::io::Write;
 
 use crate::util::{calm, deactivate, is_active, leavers, printed, read_report, start_sim, write};
 
-/// A minimal .xlsx: each sheet is (name, state, cells as (reference, text)); `state` is
-/// `visible`, `hidden` or `veryHidden`. `dimension` overrides a sheet's declared size.
-pub fn xlsx(sheets: &[(&str, &str, Vec<(String, String)>)], dimension: Option<&str>) -> Vec<u8> {
+/// One sheet of [`xlsx`]: name, state (`visible`, `hidden` or `veryHidden`), cells as
+/// (reference, text).
+type SheetSpec<'a> = (&'a str, &'a str, Vec<(String, String)>);
+
+/// A minimal .xlsx; `dimension` overrides each sheet's declared size.
+pub fn xlsx(sheets: &[SheetSpec<'_>], dimension: Option<&str>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     let mut put = |name: &str, body: String| {
