@@ -310,6 +310,14 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0.0)]
     pub lost_write_rate: f64,
 
+    /// Fraction (0..1) of reads by ID (the client's read-after-write check) answered 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub read_error_rate: f64,
+
+    /// Fraction (0..1) of updates stored and then answered by a dropped connection.
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_answer_rate: f64,
+
     /// The API key to accept (default: derived from --seed, printed on start).
     #[arg(long)]
     pub api_key: Option<String>,

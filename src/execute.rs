@@ -16,7 +16,35 @@ use serde_json::Value;
 
 use crate::plan::{Decision, PlannedRow};
 use crate::report::{Counts, Outcome, OutcomeKind, ReportWriter};
-use crate::workfront::{ApiError, Client, Pacing};
+use crate::verify::{Target, Written, settle_all};
+use crate::workfront::{ApiError, Client, IDS_PER_GET, Pacing};
+
+/// A row after its request: settled for good, or written and waiting to be read back.
+#[derive(Debug)]
+pub enum Finished {
+    Settled(Outcome),
+    Written(Written),
+}
+
+/// What a planned write should leave on the server.
+fn target_of(planned: &PlannedRow) -> Target {
+    match &planned.decision {
+        Decision::Reactivate => Target::Active,
+        Decision::Schedule { at, .. } => Target::Scheduled(at.clone()),
+        _ => Target::Inactive,
+    }
+}
+
+/// A request's outcome: read back unless the server definitely refused it (a 4xx other than
+/// 429 means the request was processed and nothing was changed) or it was never sent.
+fn finished(planned: &PlannedRow, outcome: Outcome) -> Finished {
+    let refused = outcome.kind == OutcomeKind::Failed && outcome.http_status.is_some_and(|s| (400..500).contains(&s) && s != 429);
+    if outcome.attempts == 0 || refused {
+        Finished::Settled(outcome)
+    } else {
+        Finished::Written(Written { outcome, target: target_of(planned) })
+    }
+}
 
 /// The one owner of the report, the progress bar and the counts.
 pub struct Collector {
@@ -139,13 +167,19 @@ fn failure(planned: &PlannedRow, pacing: &Pacing, e: &ApiError, attempts: u32) -
 
 /// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
 /// `spent` counts attempts already made for this row in bulk requests that failed.
-async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow, spent: u32) -> Outcome {
+async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow, spent: u32) -> Finished {
     if let Some(skipped) = not_attempted(&planned, pacing, key_refused) {
-        return skipped;
+        return Finished::Settled(skipped);
     }
+    let outcome = send_one(client, pacing, key_refused, &planned, spent).await;
+    finished(&planned, outcome)
+}
+
+/// Sends one user's change and judges Workfront's answer.
+async fn send_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: &PlannedRow, spent: u32) -> Outcome {
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
     if let Decision::Schedule { at, .. } = &planned.decision {
-        return schedule_one(client, pacing, key_refused, &planned, &id, at, spent).await;
+        return schedule_one(client, pacing, key_refused, planned, &id, at, spent).await;
     }
     let active = planned.decision == Decision::Reactivate;
     let attempted = pacing.send(|| client.set_active(&id, active)).await;
@@ -157,17 +191,17 @@ async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, 
         _ => None,
     };
     match attempted.result {
-        Ok(user) if answered(&user) == Some(active) => outcome_of(&planned, done_kind(&planned), Some(200), attempts, String::new()),
+        Ok(user) if answered(&user) == Some(active) => outcome_of(planned, done_kind(planned), Some(200), attempts, String::new()),
         Ok(user) => {
             let seen = user.get("isActive").map_or("nothing".to_string(), Value::to_string);
             let why = format!("Workfront accepted the update but answered isActive={seen}");
-            outcome_of(&planned, OutcomeKind::Failed, Some(200), attempts, why)
+            outcome_of(planned, OutcomeKind::Failed, Some(200), attempts, why)
         }
         Err(e) => {
             if e.is_auth() {
                 key_refused.store(true, Ordering::SeqCst);
             }
-            failure(&planned, pacing, &e, attempts)
+            failure(planned, pacing, &e, attempts)
         }
     }
 }
@@ -212,26 +246,26 @@ fn change_batch<'a>(
     key_refused: &'a AtomicBool,
     mut batch: Vec<PlannedRow>,
     spent: u32,
-) -> BoxFuture<'a, Vec<Outcome>> {
+) -> BoxFuture<'a, Vec<Finished>> {
     Box::pin(async move {
         if batch.len() == 1 {
             let planned = batch.pop().expect("one row");
             return vec![change_one(client, pacing, key_refused, planned, spent).await];
         }
         if batch.iter().any(|p| not_attempted(p, pacing, key_refused).is_some()) {
-            return batch.iter().map(|p| not_attempted(p, pacing, key_refused).expect("checked above")).collect();
+            return batch.iter().map(|p| Finished::Settled(not_attempted(p, pacing, key_refused).expect("checked above"))).collect();
         }
         let ids: Vec<String> = batch.iter().map(|p| p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default()).collect();
         let active = batch[0].decision == Decision::Reactivate;
         let attempted = pacing.send(|| client.set_active_bulk(&ids, active)).await;
         let attempts = spent + attempted.attempts;
         match attempted.result {
-            Ok(()) => batch.iter().map(|p| outcome_of(p, done_kind(p), Some(200), attempts, String::new())).collect(),
+            Ok(()) => batch.iter().map(|p| finished(p, outcome_of(p, done_kind(p), Some(200), attempts, String::new()))).collect(),
             Err(e) if e.is_auth() || e.is_transient() => {
                 if e.is_auth() {
                     key_refused.store(true, Ordering::SeqCst);
                 }
-                batch.iter().map(|p| failure(p, pacing, &e, attempts)).collect()
+                batch.iter().map(|p| finished(p, failure(p, pacing, &e, attempts))).collect()
             }
             Err(_) => {
                 let second = batch.split_off(batch.len() / 2);
@@ -246,8 +280,13 @@ fn change_batch<'a>(
     })
 }
 
-/// Records every planned row: settled ones at once, then the writes as they finish, one user
-/// or `batch_size` users per request. Returns true if `interrupt` fired.
+/// Records every planned row: settled ones at once, then the writes as they are read back,
+/// one user or `batch_size` users per request. Written rows are read back in groups of
+/// [`IDS_PER_GET`] while other writes are still running, so the check adds about one round
+/// trip after the last write; a row reaches the report only with the server's word on it.
+/// The first `interrupt` during the writes stops new writes (in-flight ones finish and are
+/// read back); during the final read-back it stops that, and unchecked rows end `failed`
+/// "could not confirm".
 pub async fn run_jobs(
     client: &Client,
     plan: Vec<PlannedRow>,
@@ -256,7 +295,7 @@ pub async fn run_jobs(
     batch_size: usize,
     collector: &mut Collector,
     interrupt: impl Future<Output = ()>,
-) -> bool {
+) -> Ran {
     let mut jobs = Vec::new();
     for planned in plan {
         match settled_outcome(&planned, dry_run) {
@@ -273,30 +312,178 @@ pub async fn run_jobs(
     while changes.peek().is_some() {
         batches.push(changes.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
     }
-    let mut outcomes =
+    let mut writes =
         stream::iter(batches).map(|batch| change_batch(client, pacing, &key_refused, batch, 0)).buffer_unordered(pacing.concurrency);
+    let mut reads = ReadBack::new(client, pacing);
     tokio::pin!(interrupt);
-    let mut interrupted = false;
+    let (mut interrupted, mut writes_done) = (false, false);
     loop {
+        let due = reads.due();
         tokio::select! {
-            next = outcomes.next() => match next {
+            () = async { match due { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {
+                reads.start(false);
+            }
+            next = writes.next(), if !writes_done => match next {
                 Some(finished) => {
-                    for outcome in finished {
-                        collector.record(outcome);
+                    for row in finished {
+                        match row {
+                            Finished::Settled(outcome) => collector.record(outcome),
+                            Finished::Written(written) => reads.add(written),
+                        }
                     }
+                    reads.start(false);
                     collector.show_status(&pacing.status());
                     if collector.write_error.is_some() {
                         pacing.cancelled.store(true, Ordering::SeqCst);
                     }
                 }
-                None => break,
+                None => {
+                    writes_done = true;
+                    reads.start(true);
+                }
             },
+            checked = reads.next(), if reads.is_running() => {
+                for outcome in checked {
+                    collector.record(outcome);
+                }
+            }
             () = &mut interrupt, if !interrupted => {
                 interrupted = true;
                 pacing.cancelled.store(true, Ordering::SeqCst);
-                eprintln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
+                if writes_done {
+                    eprintln!("\ninterrupted: the rows not yet read back end failed (could not confirm)");
+                    for outcome in reads.abandon() {
+                        collector.record(outcome);
+                    }
+                } else {
+                    eprintln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
+                }
             }
         }
+        if writes_done && !reads.is_running() {
+            break;
+        }
     }
-    interrupted
+    Ran { interrupted, read_back: reads.read, not_kept: reads.not_kept, unconfirmed: reads.unconfirmed }
+}
+
+/// How the writes and their read-back went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ran {
+    /// The run was interrupted.
+    pub interrupted: bool,
+    /// Rows read back.
+    pub read_back: usize,
+    /// Rows whose change the server does not show.
+    pub not_kept: usize,
+    /// Rows that could not be read back.
+    pub unconfirmed: usize,
+}
+
+/// How long a written row waits for others to share its read-back before it is read alone:
+/// short enough that the report follows the run, long enough that reads stay a small share of
+/// the requests.
+const READ_BACK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Users read back by ID, or why they could not be.
+type UsersNow = Result<std::collections::HashMap<String, crate::directory::DirUser>, String>;
+
+/// The read-after-write check as the writes go: rows wait until a full page of IDs is ready
+/// (or the writes are over), then one `user/search` reads them back.
+struct ReadBack<'a> {
+    client: &'a Client,
+    pacing: &'a Pacing,
+    waiting: Vec<Written>,
+    running: futures::stream::FuturesUnordered<BoxFuture<'a, (usize, UsersNow)>>,
+    /// Rows in reads still running, by read, so an interruption can account for them.
+    in_flight: std::collections::HashMap<usize, Vec<Written>>,
+    next_read: usize,
+    /// When the oldest waiting row finished its write.
+    oldest: Option<tokio::time::Instant>,
+    read: usize,
+    not_kept: usize,
+    unconfirmed: usize,
+}
+
+impl<'a> ReadBack<'a> {
+    fn new(client: &'a Client, pacing: &'a Pacing) -> Self {
+        ReadBack {
+            client,
+            pacing,
+            waiting: Vec::new(),
+            running: Default::default(),
+            in_flight: Default::default(),
+            next_read: 0,
+            oldest: None,
+            read: 0,
+            not_kept: 0,
+            unconfirmed: 0,
+        }
+    }
+
+    fn add(&mut self, written: Written) {
+        self.oldest.get_or_insert_with(tokio::time::Instant::now);
+        self.waiting.push(written);
+    }
+
+    /// When the waiting rows should be read without waiting for a full page: no read is
+    /// running and the oldest has waited [`READ_BACK_WAIT`].
+    fn due(&self) -> Option<tokio::time::Instant> {
+        if !self.running.is_empty() {
+            return None;
+        }
+        self.oldest.map(|t| t + READ_BACK_WAIT)
+    }
+
+    /// Starts a read for each full page waiting, for the rest too when `all` or when they are
+    /// due.
+    fn start(&mut self, all: bool) {
+        let all = all || self.due().is_some_and(|at| at <= tokio::time::Instant::now());
+        while self.waiting.len() >= IDS_PER_GET || (all && !self.waiting.is_empty()) {
+            let rest = self.waiting.split_off(self.waiting.len().min(IDS_PER_GET));
+            let page = std::mem::replace(&mut self.waiting, rest);
+            let ids: Vec<String> = page.iter().filter_map(|w| w.outcome.user.as_ref().map(|u| u.id.clone())).collect();
+            let number = self.next_read;
+            self.next_read += 1;
+            self.in_flight.insert(number, page);
+            let (client, pacing) = (self.client, self.pacing);
+            self.running.push(Box::pin(async move { (number, crate::verify::read_page(client, pacing, ids).await) }));
+        }
+        if self.waiting.is_empty() {
+            self.oldest = None;
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        !self.running.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// The rows of the next read to finish, settled by what it saw.
+    async fn next(&mut self) -> Vec<Outcome> {
+        let Some((number, read)) = self.running.next().await else {
+            return Vec::new();
+        };
+        let page = self.in_flight.remove(&number).unwrap_or_default();
+        self.count(settle_all(page, &read))
+    }
+
+    fn count(&mut self, outcomes: Vec<Outcome>) -> Vec<Outcome> {
+        self.read += outcomes.len();
+        for outcome in outcomes.iter().filter(|o| o.kind == OutcomeKind::Failed) {
+            if outcome.error.contains("could not confirm") {
+                self.unconfirmed += 1;
+            } else {
+                self.not_kept += 1;
+            }
+        }
+        outcomes
+    }
+
+    /// Stops every read: rows not yet read back end `failed` "could not confirm".
+    fn abandon(&mut self) -> Vec<Outcome> {
+        self.running = Default::default();
+        let mut rows: Vec<Written> = self.in_flight.drain().flat_map(|(_, page)| page).collect();
+        rows.append(&mut self.waiting);
+        self.count(settle_all(rows, &Err("interrupted before the user was read back".into())))
+    }
 }

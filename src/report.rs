@@ -14,6 +14,12 @@ use crate::directory::DirUser;
 use crate::exit::Exit;
 use crate::plan::MatchedBy;
 
+/// The `error` cell of a `deactivated` row that reading the user back confirmed: `--resume`
+/// carries over only rows that say so.
+pub const CONFIRMED_INACTIVE: &str = "read back: inactive";
+/// The `error` cell of a `reactivated` row that reading the user back confirmed.
+pub const CONFIRMED_ACTIVE: &str = "read back: active";
+
 /// The outcome of one row, as the report's `outcome` column names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OutcomeKind {

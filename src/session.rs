@@ -13,7 +13,6 @@ use crate::plan::PlannedRow;
 use crate::report::{Counts, Outcome, OutcomeKind, ReportWriter};
 use crate::secret::Secret;
 use crate::settings::{AuthSource, RunSettings};
-use crate::verify::{changed_ids, read_users, unconfirmed};
 use crate::workfront::{Auth, Client, Pacing};
 
 /// What a finished run reports back (the demo and tests read it).
@@ -176,45 +175,19 @@ pub async fn carry_out(
     for outcome in carried {
         collector.record(outcome);
     }
-    let interrupted = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
-    if !dry_run {
-        check_writes(client, pacing, &mut collector, run.quiet).await;
-    }
+    let ran = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
     let (counts, _) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
+    if !run.quiet && ran.not_kept > 0 {
+        eprintln!("read-after-write check: {} of {} changed users did not keep the change; see the report", ran.not_kept, ran.read_back);
+    }
+    if ran.unconfirmed > 0 {
+        eprintln!(
+            "warning: {} of {} written rows could not be read back; they end failed (could not confirm): run again to check them",
+            ran.unconfirmed, ran.read_back
+        );
+    }
+    let interrupted = ran.interrupted;
     Ok((counts, interrupted))
-}
-
-/// The read-after-write check: every user the report shows changed is read back; a change that
-/// did not stick turns its row `failed`. If the users cannot be read, the rows keep their
-/// outcome and say they are unconfirmed.
-async fn check_writes(client: &Client, pacing: &Pacing, collector: &mut Collector, quiet: bool) {
-    let ids = changed_ids(collector.outcomes());
-    if ids.is_empty() {
-        return;
-    }
-    match read_users(client, pacing, &ids).await {
-        Ok(now) => {
-            let failed = unconfirmed(collector.outcomes(), &now);
-            if !failed.is_empty() && !quiet {
-                eprintln!(
-                    "read-after-write check: {} of {} changed users did not keep the change; see the report",
-                    failed.len(),
-                    ids.len()
-                );
-            }
-            for (row, why) in failed {
-                collector.amend(row, OutcomeKind::Failed, why);
-            }
-        }
-        Err(e) => {
-            eprintln!("warning: the read-after-write check could not read the users back ({e}); their rows are unconfirmed");
-            let rows: Vec<(usize, OutcomeKind)> =
-                collector.outcomes().iter().filter(|o| o.kind.is_change()).map(|o| (o.row, o.kind)).collect();
-            for (row, kind) in rows {
-                collector.amend(row, kind, format!("not confirmed by reading back: {e}"));
-            }
-        }
-    }
 }
 
 /// Writes a machine-readable summary (`--summary-json`).

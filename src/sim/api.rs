@@ -137,6 +137,16 @@ impl ApiRequest {
     }
 
     /// Does this request try to change something (the dry-run guarantee is checked on this)?
+    /// A read of users by ID: `GET user?id=`, `user/<ID>`, or a search filtered by `ID`
+    /// (other than the caller's own `$$USER.ID`).
+    pub fn reads_by_id(&self) -> bool {
+        match self.kind() {
+            Kind::Get => true,
+            Kind::Search => self.params().iter().any(|(k, v)| k == "ID" && v != "$$USER.ID"),
+            _ => false,
+        }
+    }
+
     pub fn is_mutating(&self) -> bool {
         matches!(self.method, Method::PUT | Method::POST | Method::DELETE) && self.kind() != Kind::Login
     }
@@ -288,16 +298,30 @@ fn get(state: &SimState, req: &ApiRequest) -> Reply {
     };
     let tenant = state.tenant();
     let lookup = |text: &str| parse_id(text).and_then(|id| tenant.index_of(id)).map(|i| &tenant.users[i]);
-    match (req.target.as_deref(), req.param("id")) {
+    // `id=A,B` and `id=A&id=B` both name several users.
+    let ids: Vec<String> = req
+        .params()
+        .into_iter()
+        .filter(|(k, _)| k == "id")
+        .flat_map(|(_, v)| v.split(',').map(|id| id.trim().to_string()).collect::<Vec<_>>())
+        .collect();
+    match (req.target.as_deref(), ids.as_slice()) {
         (Some(id), _) => match lookup(id) {
             Some(user) => ok(render_user(user, &fields, all)),
             None => not_found(id),
         },
-        // `GET user?id=A,B` returns the users that exist, as an array.
-        (None, Some(ids)) => {
-            ok(Value::Array(ids.split(',').filter_map(|id| lookup(id.trim())).map(|u| render_user(u, &fields, all)).collect()))
-        }
-        (None, None) => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", "GET USER needs an ID or id="),
+        (None, []) => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", "GET USER needs an ID or id="),
+        // One ID answers an object, like `user/<ID>`.
+        (None, [id]) => match lookup(id) {
+            Some(user) => ok(render_user(user, &fields, all)),
+            None => not_found(id),
+        },
+        // Several answer an array; one that does not exist fails the whole request (the strict
+        // reading of undocumented behaviour, so the client must not depend on the lenient one).
+        (None, many) => match many.iter().find(|id| lookup(id).is_none()) {
+            Some(missing) => not_found(missing),
+            None => ok(Value::Array(many.iter().filter_map(|id| lookup(id)).map(|u| render_user(u, &fields, all)).collect())),
+        },
     }
 }
 

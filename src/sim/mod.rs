@@ -132,7 +132,14 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
             return Exit::Fatal;
         }
     };
-    for (name, rate) in [("--error-rate", args.error_rate), ("--drop-rate", args.drop_rate), ("--lost-write-rate", args.lost_write_rate)] {
+    let rates = [
+        ("--error-rate", args.error_rate),
+        ("--drop-rate", args.drop_rate),
+        ("--lost-write-rate", args.lost_write_rate),
+        ("--read-error-rate", args.read_error_rate),
+        ("--lost-answer-rate", args.lost_answer_rate),
+    ];
+    for (name, rate) in rates {
         if !(0.0..=1.0).contains(&rate) {
             eprintln!("error: {name} must be between 0 and 1, not {rate}");
             return Exit::Fatal;
@@ -155,6 +162,8 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
         error_rate: args.error_rate,
         drop_rate: args.drop_rate,
         lost_write_rate: args.lost_write_rate,
+        read_error_rate: args.read_error_rate,
+        lost_answer_rate: args.lost_answer_rate,
         seed: args.seed,
     };
     let sim = match start(&args.listen, tenant, credentials, faults).await {

@@ -124,12 +124,24 @@ async fn api_request(
         }
         Fault::None => {}
     }
+    if request.as_ref().is_ok_and(|r| r.reads_by_id()) && state.fails_read(seq) {
+        state.stats_mut().failed_reads += 1;
+        return reply(api::error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", "An unexpected error occurred"));
+    }
+    let is_update = request.as_ref().is_ok_and(|r| matches!(r.kind(), Kind::Update | Kind::BulkUpdate));
     let answer = match request {
         Ok(request) => api::handle(&state, &request, seq),
         Err(answer) => answer,
     };
     if answer.0 == StatusCode::UNAUTHORIZED {
         state.stats_mut().unauthorized += 1;
+    }
+    if is_update && answer.0 == StatusCode::OK && state.loses_answer(seq) {
+        // Stored, then the connection is dropped: the client never learns it succeeded.
+        state.stats_mut().lost_answers += 1;
+        kill.0.notify_one();
+        std::future::pending::<()>().await;
+        unreachable!("a dropped connection never answers");
     }
     reply(answer)
 }

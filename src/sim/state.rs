@@ -26,6 +26,12 @@ pub struct Faults {
     /// Fraction of single-user updates answered 200 with the new state but never stored: the
     /// case the client's read-after-write check exists for.
     pub lost_write_rate: f64,
+    /// Fraction of reads by ID (`GET user?id=`, `user/<ID>`, `user/search?ID=…`) answered
+    /// 500: the read-after-write check meets a server that cannot answer it.
+    pub read_error_rate: f64,
+    /// Fraction of updates stored and then answered by a dropped connection: the write is
+    /// done, its answer is lost.
+    pub lost_answer_rate: f64,
     /// Seeds jitter, faults and the unstable order so a run can be repeated.
     pub seed: u64,
 }
@@ -39,6 +45,8 @@ impl Default for Faults {
             error_rate: 0.0,
             drop_rate: 0.0,
             lost_write_rate: 0.0,
+            read_error_rate: 0.0,
+            lost_answer_rate: 0.0,
             seed: 1,
         }
     }
@@ -95,6 +103,10 @@ pub struct Stats {
     pub unauthorized: u64,
     /// Updates acknowledged but deliberately not stored (`--lost-write-rate`).
     pub lost_writes: u64,
+    /// Reads by ID refused with 500 (`--read-error-rate`).
+    pub failed_reads: u64,
+    /// Updates stored whose answer was dropped (`--lost-answer-rate`).
+    pub lost_answers: u64,
     /// Successful writes per user ID.
     pub writes_per_user: BTreeMap<String, u64>,
     /// OAuth2 JWTs exchanged for access tokens.
@@ -250,6 +262,16 @@ impl SimState {
         } else {
             Fault::None
         }
+    }
+
+    /// Is read-by-ID request `seq` refused with a 500?
+    pub(crate) fn fails_read(&self, seq: u64) -> bool {
+        self.draw(seq, 4) < self.faults.read_error_rate
+    }
+
+    /// Is update `seq` stored but its answer dropped?
+    pub(crate) fn loses_answer(&self, seq: u64) -> bool {
+        self.draw(seq, 5) < self.faults.lost_answer_rate
     }
 
     /// Does request `seq`'s write get lost?

@@ -157,11 +157,11 @@ async fn a_second_ctrl_c_exits_at_once_and_the_report_keeps_every_finished_row()
     let report = dir.path().join("r.csv");
     let mut child = spawn_deactivate(&sim, &input, &report, &["--yes", "--concurrency", "2"]);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while sim.stats().writes_per_user.len() < 2 && std::time::Instant::now() < deadline {
+    // Wait until the first rows are written, read back and in the report, then press Ctrl-C twice.
+    let in_report = || std::fs::read_to_string(&report).unwrap_or_default().contains(",deactivated,");
+    while !in_report() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Let the first answers reach the client and its report, then press Ctrl-C twice.
-    tokio::time::sleep(Duration::from_millis(100)).await;
     send_sigint(&child).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let pressed = std::time::Instant::now();
