@@ -13,7 +13,7 @@ use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
-use crate::session::{Direction, RunSummary, Work, carry_out, confirm, plan_counts, sign_in};
+use crate::session::{Direction, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
 use crate::settings::ApplySettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
@@ -31,7 +31,7 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     }
     let mut plan = file.planned_rows().map_err(|e| fatal(format!("{source}: {e}")))?;
     if !run.quiet {
-        eprintln!(
+        errln!(
             "{source}: {} rows from {} (made {}, input SHA-256 {})",
             plan.len(),
             file.input.path,
@@ -39,14 +39,38 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
             &file.input.sha256[..12]
         );
     }
+    let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    let client = sign_in(run, &pacing).await.map_err(fatal)?;
     let ids: Vec<String> = plan.iter().filter(|p| p.decision.writes()).filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
-    let now = read_users(&client, &pacing, &ids).await.map_err(fatal)?;
+    tokio::pin!(interrupt);
+    let opened = async {
+        let client = sign_in(run, &pacing, password).await?;
+        let (now, api_user) = futures::join!(read_users(&client, &pacing, &ids), pacing.send(|| client.current_user_id()));
+        let api_user = api_user.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+        Ok::<_, String>((client, now?, api_user))
+    };
+    let (client, now, api_user) = tokio::select! {
+        opened = opened => opened.map_err(fatal)?,
+        () = interrupt.as_mut() => {
+            let rows: Vec<crate::input::InputRow> = plan.iter().map(|p| p.input.clone()).collect();
+            return stopped_early(&rows, run, started, "reading the planned users", 0);
+        }
+    };
     for planned in plan.iter_mut().filter(|p| p.decision.writes()) {
-        let then = planned.user.as_ref().expect("a planned deactivation has its user");
-        if let Some(why) = drift(then, now.get(&then.id)) {
+        let Some(then) = planned.user.as_deref() else {
+            planned.decision = Decision::Drifted("the plan names no user for this row".into());
+            continue;
+        };
+        let current = now.get(&then.id);
+        let why = if then.id == api_user {
+            Some("this is now the API user's own account; deactivating it would lock this tool out".to_string())
+        } else if current.is_some_and(|u| u.is_admin) && !file.options.allow_admins {
+            Some("the user is a System Administrator now, and the plan was made without --allow-admins".to_string())
+        } else {
+            drift(then, current)
+        };
+        if let Some(why) = why {
             planned.decision = Decision::Drifted(why);
         }
     }
@@ -54,10 +78,10 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     let counts = plan_counts(&plan, &[]);
     let host = &run.connection.host;
     if !run.quiet {
-        eprintln!("{host}: plan now: {}", counts.one_line());
+        errln!("{host}: plan now: {}", counts.one_line());
     }
     if !run.dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Deactivate, &counts, &to_write)?;
+        confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
     }
     let work = Work { plan, carried: Vec::new(), dry_run: run.dry_run, direction: Direction::Deactivate };
     let (counts, interrupted) = carry_out(run, &client, &pacing, work, interrupt).await?;

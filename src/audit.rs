@@ -27,7 +27,7 @@ use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
-use crate::session::{RunSummary, bar, shows_progress, sign_in};
+use crate::session::{RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop};
 use crate::settings::AuditSettings;
 use crate::workfront::{Client, Pacing, RetryPolicy};
 
@@ -94,13 +94,17 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
     if !run.quiet {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
-        eprintln!("{}", list.describe(&settings.list.display().to_string(), what));
+        errln!("{}", list.describe(&settings.list.display().to_string(), what));
     }
+    let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    let client = sign_in(run, &pacing).await.map_err(fatal)?;
-
     tokio::pin!(interrupt);
+    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
+        Ok(client) => client,
+        Err(Stopped::Fatal(message)) => return Err(fatal(message)),
+        Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in; no audit was written".into())),
+    };
     let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     let mut wanted = Wanted::from_rows(&list.rows);
     wanted.others = settings.roster;

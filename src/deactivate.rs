@@ -14,9 +14,10 @@ use crate::input::{Input, read_file};
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
-use crate::report::{Counts, OutcomeKind, ReportWriter};
 use crate::resume::{Resumed, carry_over};
-use crate::session::{Direction, RunSummary, Work, bar, carry_out, confirm, plan_counts, shows_progress, sign_in};
+use crate::session::{
+    Direction, RunSummary, Stopped, Work, ask_password, bar, carry_out, confirm, plan_counts, shows_progress, sign_in_or_stop, stopped_early,
+};
 use crate::settings::Settings;
 use crate::workfront::{Pacing, RetryPolicy};
 
@@ -30,13 +31,17 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
     let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
     if !run.quiet {
-        eprintln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
+        errln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
     }
+    let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    let client = sign_in(run, &pacing).await.map_err(fatal)?;
-
     tokio::pin!(interrupt);
+    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
+        Ok(client) => client,
+        Err(Stopped::Fatal(message)) => return Err(fatal(message)),
+        Err(Stopped::Interrupted) => return stopped_early(&input.rows, run, started, "signing in", 0),
+    };
     let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     let mut wanted = Wanted::from_rows(&input.rows);
     if let Some(protect) = &protect {
@@ -46,9 +51,7 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
         listed = fetch_directory(&client, &wanted, &pacing, &listing) => listed.map_err(fatal)?,
         () = &mut interrupt => {
             listing.finish_and_clear();
-            eprintln!("interrupted while listing users; nothing was changed");
-            let counts = skip_all(&input.rows, &run.report).map_err(fatal)?;
-            return Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests: client.requests_sent() });
+            return stopped_early(&input.rows, run, started, "listing users", client.requests_sent());
         }
     };
     listing.finish_and_clear();
@@ -69,24 +72,24 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let counts = plan_counts(&plan, &carried);
     let host = &run.connection.host;
     if !run.quiet {
-        eprintln!("{host}: {} users ({} active); plan: {}", directory.total, directory.active, counts.one_line());
+        errln!("{host}: {} users ({} active); plan: {}", directory.total, directory.active, counts.one_line());
         if !carried.is_empty() {
-            eprintln!("resuming: {} rows carried over from the earlier report, {} to do", carried.len(), plan.len());
+            errln!("resuming: {} rows carried over from the earlier report, {} to do", carried.len(), plan.len());
         }
     }
     let tripped = crate::guard::check(settings.max_deactivations, to_write.len() as u64, directory.active);
     if let Some(why) = &tripped {
-        eprintln!("refused: {why}");
+        errln!("refused: {why}");
     }
     if let (Some(path), Some(reviewed)) = (&settings.plan, &reviewed) {
         match &tripped {
-            Some(_) => eprintln!("no plan written: a plan the guard refuses could not be applied"),
+            Some(_) => errln!("no plan written: a plan the guard refuses could not be applied"),
             None => write_plan(settings, &input, reviewed, path).map_err(fatal)?,
         }
     }
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Deactivate, &counts, &to_write)?;
+        confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
     }
     let (counts, interrupted) =
         carry_out(run, &client, &pacing, Work { plan, carried, dry_run, direction: Direction::Deactivate }, interrupt).await?;
@@ -113,7 +116,7 @@ fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &st
     let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";
     std::fs::write(path, text).map_err(|e| format!("cannot write the plan {}: {e}", path.display()))?;
     if !settings.run.quiet {
-        eprintln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
+        errln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
     }
     Ok(())
 }
@@ -125,29 +128,4 @@ fn leaving_dates(rows: &[crate::input::InputRow], tz: &jiff::tz::TimeZone) -> cr
     rows.iter()
         .filter_map(|row| row.date.as_deref().filter(|d| !d.is_empty()).map(|d| (row.row, crate::dates::when(d, today, tz))))
         .collect()
-}
-
-/// Writes a report in which every row is `skipped`, for a run stopped before its plan existed.
-fn skip_all(rows: &[crate::input::InputRow], path: &std::path::Path) -> Result<Counts, String> {
-    let mut report = ReportWriter::create(path)?;
-    let mut counts = Counts::default();
-    for row in rows {
-        let error = "not attempted: the run was interrupted while listing users".to_string();
-        let finished_at = crate::clock::now_rfc3339();
-        let outcome = crate::report::Outcome {
-            row: row.row,
-            input: row.value.clone(),
-            matched_by: None,
-            user: None,
-            kind: OutcomeKind::Skipped,
-            http_status: None,
-            attempts: 0,
-            error,
-            finished_at,
-        };
-        counts.add(outcome.kind);
-        report.write(outcome)?;
-    }
-    report.finish()?;
-    Ok(counts)
 }

@@ -29,7 +29,7 @@ pub async fn run(args: DemoArgs) -> Exit {
     match rehearse(&args).await {
         Ok(()) => Exit::Success,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             Exit::Fatal
         }
     }
@@ -45,7 +45,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         Faults { max_in_flight: 10, latency, jitter: latency / 2, error_rate: 0.03, drop_rate: 0.01, seed: DEMO_SEED, ..Faults::default() };
     let credentials = Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None };
     let server = sim::start("127.0.0.1:0", tenant, credentials, faults).await.map_err(|e| format!("cannot start the simulator: {e}"))?;
-    eprintln!(
+    errln!(
         "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 10 requests in flight at most, 3% 5xx, 1% dropped connections)\n",
         server.base_url,
         args.latency_ms,
@@ -55,15 +55,15 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     let mut runs = Vec::new();
     for (dry_run, name) in [(true, "dry-run-report.csv"), (false, "report.csv")] {
         let title = if dry_run { "1. dry run: what would happen" } else { "2. real run: deactivate" };
-        eprintln!("== {title} ==");
+        errln!("== {title} ==");
         let settings = demo_settings(&server.base_url, server.api_key(), &input, &args.out.join(name), dry_run)?;
         let before = server.stats();
         let summary = deactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
         session::print_summary(&settings.run, Direction::Deactivate, &summary);
-        eprintln!("{}", server_saw(&before, &server.stats()));
+        errln!("{}", server_saw(&before, &server.stats()));
         runs.push(summary);
     }
-    eprintln!("== 3. undo, dry run: what `reactivate` would put back ==");
+    errln!("== 3. undo, dry run: what `reactivate` would put back ==");
     let connection = connection_args(&server.base_url);
     let undo = ReactivateArgs {
         from_report: args.out.join("report.csv"),
@@ -83,7 +83,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     let before = server.stats();
     let summary = reactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
     session::print_summary(&settings.run, Direction::Reactivate, &summary);
-    eprintln!("{}", server_saw(&before, &server.stats()));
+    errln!("{}", server_saw(&before, &server.stats()));
     explain(&runs, &args.out);
     server.stop().await;
     Ok(())
@@ -132,13 +132,13 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
 }
 
 fn explain(runs: &[RunSummary], out: &Path) {
-    eprintln!("The sample deliberately holds rows that need a person: a typo (not_found), a shared mailbox");
-    eprintln!("(ambiguous), a name instead of a login (invalid), the API user itself and a System");
-    eprintln!("Administrator (protected; administrators need --allow-admins, and this one is the tenant's");
-    eprintln!("Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports");
-    eprintln!("under {}/; a run exits 1 when any row needs attention. `wf-offboard reactivate REPORT`", out.display());
-    eprintln!("undoes a run (step 3 showed its dry run); see the README's Safety section.");
+    errln!("The sample deliberately holds rows that need a person: a typo (not_found), a shared mailbox");
+    errln!("(ambiguous), a name instead of a login (invalid), the API user itself and a System");
+    errln!("Administrator (protected; administrators need --allow-admins, and this one is the tenant's");
+    errln!("Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports");
+    errln!("under {}/; a run exits 1 when any row needs attention. `wf-offboard reactivate REPORT`", out.display());
+    errln!("undoes a run (step 3 showed its dry run); see the README's Safety section.");
     if let [dry, real] = runs {
-        eprintln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());
+        errln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());
     }
 }

@@ -351,12 +351,12 @@ pub async fn run_jobs(
                 interrupted = true;
                 pacing.cancelled.store(true, Ordering::SeqCst);
                 if writes_done {
-                    eprintln!("\ninterrupted: the rows not yet read back end failed (could not confirm)");
+                    errln!("\ninterrupted: the rows not yet read back end failed (could not confirm)");
                     for outcome in reads.abandon() {
                         collector.record(outcome);
                     }
                 } else {
-                    eprintln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
+                    errln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
                 }
             }
         }

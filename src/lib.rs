@@ -14,6 +14,9 @@
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
 //! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
 
+#[macro_use]
+mod console;
+
 pub mod apply;
 pub mod audit;
 pub mod cli;
@@ -91,26 +94,26 @@ fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditS
             }
         }
         if let Err(e) = session::write_summary_json(path, &value) {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
         }
     }
     match result {
         Ok(found) => {
             session::print_summary(run, Direction::Deactivate, &found.run);
             if let Some(path) = &settings.write_candidates {
-                println!("candidates: {} ({} users)", path.display(), found.candidates);
+                outln!("candidates: {} ({} users)", path.display(), found.candidates);
             }
             found.run.exit
         }
         Err((exit, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             exit
         }
     }
 }
 
 fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     Exit::Fatal
 }
 
@@ -119,7 +122,7 @@ fn finish(run: &settings::RunSettings, command: &str, direction: Direction, resu
     if let Some(path) = &run.summary_json {
         let value = session::summary_json(command, &run.connection.host, run.dry_run, &run.report, &result);
         if let Err(e) = session::write_summary_json(path, &value) {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
         }
     }
     match result {
@@ -128,7 +131,7 @@ fn finish(run: &settings::RunSettings, command: &str, direction: Direction, resu
             summary.exit
         }
         Err((exit, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             exit
         }
     }
@@ -140,7 +143,7 @@ pub async fn interrupted() {
     signal().await;
     tokio::spawn(async {
         signal().await;
-        eprintln!("interrupted again: exiting now; the report holds every finished row");
+        errln!("interrupted again: exiting now; the report holds every finished row");
         std::process::exit(i32::from(Exit::Interrupted.code()));
     });
 }

@@ -92,7 +92,7 @@ impl PlanUser {
 
     fn to_dir_user(&self) -> DirUser {
         DirUser {
-            id: self.id.clone(),
+            id: self.id.to_ascii_lowercase(),
             name: self.name.clone(),
             username: self.username.clone(),
             email: self.email.clone(),
@@ -193,7 +193,27 @@ impl PlanFile {
                 "{source}: the plan was changed after it was made (its digest does not match): refusing all of it; make a new plan with --dry-run --plan"
             ));
         }
+        file.check().map_err(|e| format!("{source}: not a valid plan: {e}"))?;
         Ok(file)
+    }
+
+    /// What the digest cannot promise (anyone can recompute it): a well-formed input digest,
+    /// and a user with a valid ID on every row that writes.
+    fn check(&self) -> Result<(), String> {
+        let is_hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_hex(&self.input.sha256, 64) {
+            return Err(format!("input.sha256 {:?} is not a SHA-256", self.input.sha256));
+        }
+        for row in &self.rows {
+            let decision = decision_of(&row.decision, &row.reason).map_err(|e| format!("plan row {}: {e}", row.row))?;
+            let writes = decision.writes();
+            match &row.user {
+                Some(user) if !is_hex(&user.id, 32) => return Err(format!("plan row {}: user ID {:?} is not a Workfront ID", row.row, user.id)),
+                None if writes => return Err(format!("plan row {}: a {} row without its user", row.row, row.decision)),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The plan's rows as planned rows.

@@ -14,7 +14,9 @@ use crate::lock::RunLock;
 use crate::plan::{PlannedRow, build_undo_plan};
 use crate::prior::read_prior;
 use crate::report::OutcomeKind;
-use crate::session::{Direction, RunSummary, Work, carry_out, confirm, plan_counts, sign_in};
+use crate::input::InputRow;
+use crate::report::unneutralise;
+use crate::session::{Direction, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
 use crate::settings::ReactivateSettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
@@ -30,21 +32,37 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     ids.sort_unstable();
     ids.dedup();
     if !run.quiet {
-        eprintln!("{}: {} rows, {} of them deactivated", settings.from_report.display(), prior.len(), ids.len());
+        errln!("{}: {} rows, {} of them deactivated", settings.from_report.display(), prior.len(), ids.len());
     }
+    let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    let client = sign_in(run, &pacing).await.map_err(fatal)?;
-    let now = read_users(&client, &pacing, &ids).await.map_err(fatal)?;
+    tokio::pin!(interrupt);
+    let opened = async {
+        let client = sign_in(run, &pacing, password).await?;
+        let now = read_users(&client, &pacing, &ids).await?;
+        Ok::<_, String>((client, now))
+    };
+    let (client, now) = tokio::select! {
+        opened = opened => opened.map_err(fatal)?,
+        () = interrupt.as_mut() => {
+            let rows: Vec<InputRow> = prior
+                .iter()
+                .filter(|p| p.kind() == OutcomeKind::Deactivated)
+                .map(|p| InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string(), date: None })
+                .collect();
+            return stopped_early(&rows, run, started, "reading the users", 0);
+        }
+    };
     let plan = build_undo_plan(&prior, &now);
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &[]);
     let host = &run.connection.host;
     if !run.quiet {
-        eprintln!("{host}: plan: {}", if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() });
+        errln!("{host}: plan: {}", if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() });
     }
     if !run.dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Reactivate, &counts, &to_write)?;
+        confirm(host, Direction::Reactivate, &counts, &to_write, interrupt.as_mut()).await?;
     }
     let (counts, interrupted) = carry_out(
         run,

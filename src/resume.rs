@@ -2,18 +2,21 @@
 //! rest afresh. Pure.
 //!
 //! The plan is always built from today's listing; the earlier report only decides which rows
-//! are not sent again. A row is carried over when the earlier report shows it finished
-//! (`deactivated` or `already_inactive`) for the same user, and that user is inactive now. If
-//! the user is active again (someone reactivated them since), the row is not written and ends
-//! `skipped` with the reason, since the earlier run is over and a person should decide. The
-//! report must belong to this input: a row whose input differs is an error before any request.
+//! are not sent again. A row is carried over when the earlier report shows it finished for the
+//! same user and that user is inactive now: `already_inactive`, or `deactivated` **confirmed by
+//! reading the user back** (its `error` cell says `read back: inactive`). A deactivation that was
+//! never confirmed proves nothing (its write may have been lost), so that row is planned again:
+//! written if the user is active now. If a confirmed deactivation was undone since (someone
+//! reactivated the user), the row is not written and ends `skipped` with the reason, since the
+//! earlier run is over and a person should decide. The report must belong to this input: a row
+//! whose input differs is an error before any request.
 
 use std::collections::HashMap;
 
 use crate::execute::outcome_of;
 use crate::plan::{Decision, PlannedRow};
 use crate::prior::PriorRow;
-use crate::report::{Outcome, OutcomeKind, neutralise};
+use crate::report::{CONFIRMED_INACTIVE, Outcome, OutcomeKind, neutralise};
 
 /// The plan with the finished rows taken out, and their carried-over outcomes.
 #[derive(Debug)]
@@ -42,7 +45,8 @@ pub fn carry_over(plan: Vec<PlannedRow>, prior: &[PriorRow], source: &str, input
             ));
         }
         let same_user = planned.user.as_ref().is_some_and(|u| u.id.eq_ignore_ascii_case(&earlier.user_id));
-        if !earlier.kind().is_finished() || !same_user {
+        let confirmed = earlier.kind() != OutcomeKind::Deactivated || earlier.error.contains(CONFIRMED_INACTIVE);
+        if !earlier.kind().is_finished() || !same_user || !confirmed {
             resumed.plan.push(planned);
             continue;
         }
@@ -78,7 +82,8 @@ fn carried(planned: &PlannedRow, earlier: &PriorRow, source: &str) -> Outcome {
         kind: earlier.kind(),
         http_status: earlier.http_status.parse().ok(),
         attempts: earlier.attempts.parse().unwrap_or(0),
-        error: format!("carried over from {source}"),
+        // The earlier word on the row stays, so a confirmed deactivation stays confirmed.
+        error: if earlier.error.is_empty() { format!("carried over from {source}") } else { format!("carried over from {source}: {}", earlier.error) },
         finished_at: earlier.finished_at.clone(),
     }
 }
@@ -135,7 +140,11 @@ mod tests {
             planned(3, "c", Decision::Deactivate),
             planned(4, "d", Decision::Deactivate),
         ];
-        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "skipped"), prior(4, "d", "d", "deactivated")];
+        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "skipped"), prior(4, "d", "d", "deactivated")]
+            .map(|mut p| {
+                p.error = CONFIRMED_INACTIVE.into();
+                p
+            });
         let resumed = carry_over(plan, &earlier, "old.csv", "in.csv").unwrap();
         let left: Vec<usize> = resumed.plan.iter().map(|p| p.input.row).collect();
         assert_eq!(left, [2, 3], "skipped and unreported rows are tried again");
@@ -144,6 +153,16 @@ mod tests {
         let first = &resumed.carried[0];
         assert_eq!((first.attempts, first.finished_at.as_str(), first.user.as_ref().unwrap().is_active), (2, "then", true));
         assert!(resumed.carried[1].error.contains("active again"), "a reactivated user is not written again");
+    }
+
+    #[test]
+    fn an_unconfirmed_deactivation_is_written_again() {
+        let plan = vec![planned(1, "a", Decision::Deactivate), planned(2, "b", Decision::AlreadyInactive)];
+        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "deactivated")];
+        let resumed = carry_over(plan, &earlier, "old.csv", "in.csv").unwrap();
+        let left: Vec<(usize, Decision)> = resumed.plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
+        assert_eq!(left, [(1, Decision::Deactivate), (2, Decision::AlreadyInactive)], "nothing unconfirmed is carried");
+        assert!(resumed.carried.is_empty());
     }
 
     #[test]

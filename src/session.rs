@@ -2,7 +2,7 @@
 //! read-after-write check, report), and the closing summary.
 
 use std::future::Future;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -42,26 +42,61 @@ impl Direction {
     }
 }
 
+/// Why a run stopped before it had a plan.
+#[derive(Debug)]
+pub enum Stopped {
+    Fatal(String),
+    /// Ctrl-C or SIGTERM while signing in or listing.
+    Interrupted,
+}
+
+/// The password for `--username` sign-in, asked on the terminal now if env has none. Called
+/// before any lock or request, and before Ctrl-C is caught: Ctrl-C at the prompt simply ends
+/// the process, with nothing started.
+pub fn ask_password(run: &RunSettings) -> Result<Option<Secret>, String> {
+    let AuthSource::Password { username, password } = &run.auth else { return Ok(None) };
+    match password {
+        Some(p) => Ok(Some(p.clone())),
+        None if std::io::stdin().is_terminal() => {
+            let typed = rpassword::prompt_password(format!("Workfront password for {username}: "))
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            Ok(Some(Secret::new(typed)))
+        }
+        None => Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()),
+    }
+}
+
+/// Signs in, unless `interrupt` fires first.
+pub async fn sign_in_or_stop(
+    run: &RunSettings,
+    pacing: &Pacing,
+    password: Option<Secret>,
+    interrupt: std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> Result<Client, Stopped> {
+    tokio::select! {
+        signed_in = sign_in(run, pacing, password) => signed_in.map_err(Stopped::Fatal),
+        () = interrupt => {
+            pacing.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
+            Err(Stopped::Interrupted)
+        }
+    }
+}
+
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since
-/// `generateApiKey` could create a key, and a dry run changes nothing.
-pub async fn sign_in(run: &RunSettings, pacing: &Pacing) -> Result<Client, String> {
+/// `generateApiKey` could create a key, and a dry run changes nothing. `password` comes from
+/// [`ask_password`].
+pub async fn sign_in(run: &RunSettings, pacing: &Pacing, password: Option<Secret>) -> Result<Client, String> {
     let client = Client::new(run.connection.api_root.clone())?;
-    let (username, password) = match &run.auth {
+    let username = match &run.auth {
         AuthSource::ApiKey(key) => return Ok(client.with_auth(Auth::ApiKey(key.clone()))),
         AuthSource::OAuth(config) => {
             let host = &run.connection.host;
             return client.with_oauth(config.clone()).await.map_err(|e| format!("signing in to {host} with OAuth2 failed: {e}"));
         }
-        AuthSource::Password { username, password } => (username, password.clone()),
+        AuthSource::Password { username, .. } => username,
     };
-    let password = match password {
-        Some(p) => p,
-        None if std::io::stdin().is_terminal() => {
-            let typed = rpassword::prompt_password(format!("Workfront password for {username}: "))
-                .map_err(|e| format!("cannot read the password: {e}"))?;
-            Secret::new(typed)
-        }
-        None => return Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()),
+    let Some(password) = password else {
+        return Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into());
     };
     let attempted = if run.dry_run {
         pacing.send(|| client.login(username, &password)).await.result.map(Auth::Session)
@@ -88,7 +123,14 @@ pub fn plan_counts(plan: &[PlannedRow], carried: &[Outcome]) -> Counts {
 
 /// Asks on the terminal, showing the tenant, the plan's counts and the first names; the user
 /// types the number of users to go on. Without a terminal, refuses (exit 2): pass `--yes`.
-pub fn confirm(host: &str, direction: Direction, counts: &Counts, rows: &[&PlannedRow]) -> Result<(), (Exit, String)> {
+/// Ctrl-C at the prompt stops at once: nothing is sent after it (exit 130).
+pub async fn confirm(
+    host: &str,
+    direction: Direction,
+    counts: &Counts,
+    rows: &[&PlannedRow],
+    interrupt: std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> Result<(), (Exit, String)> {
     let n = rows.len();
     let verb = direction.verb();
     if !std::io::stdin().is_terminal() {
@@ -109,10 +151,20 @@ pub fn confirm(host: &str, direction: Direction, counts: &Counts, rows: &[&Plann
         prompt.push_str(&format!("  … and {} more\n", n - 10));
     }
     prompt.push_str(&format!("Type {n} to {verb} them, anything else to stop: "));
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| (Exit::Fatal, format!("cannot read the answer: {e}")))?;
+    err!("{prompt}");
+    // A plain thread, not the runtime's blocking pool: if Ctrl-C wins, the process ends without
+    // waiting for a read that may never return.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let read = std::io::stdin().lock().read_line(&mut answer).map(|_| answer);
+        let _ = tx.send(read);
+    });
+    let answer = tokio::select! {
+        answer = rx => answer.map_err(|_| (Exit::Fatal, "cannot read the answer".to_string()))?,
+        () = interrupt => return Err((Exit::Interrupted, "not confirmed: nothing was changed".into())),
+    };
+    let answer = answer.map_err(|e| (Exit::Fatal, format!("cannot read the answer: {e}")))?;
     if answer.trim() == n.to_string() { Ok(()) } else { Err((Exit::Fatal, "not confirmed: nothing was changed".into())) }
 }
 
@@ -178,16 +230,47 @@ pub async fn carry_out(
     let ran = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
     let (counts, _) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
     if !run.quiet && ran.not_kept > 0 {
-        eprintln!("read-after-write check: {} of {} changed users did not keep the change; see the report", ran.not_kept, ran.read_back);
+        errln!("read-after-write check: {} of {} changed users did not keep the change; see the report", ran.not_kept, ran.read_back);
     }
     if ran.unconfirmed > 0 {
-        eprintln!(
+        errln!(
             "warning: {} of {} written rows could not be read back; they end failed (could not confirm): run again to check them",
             ran.unconfirmed, ran.read_back
         );
     }
     let interrupted = ran.interrupted;
     Ok((counts, interrupted))
+}
+
+/// The summary of a run stopped by Ctrl-C before its plan existed (while signing in or
+/// listing): every row is reported `skipped`, nothing was changed.
+pub fn stopped_early(
+    rows: &[crate::input::InputRow],
+    run: &RunSettings,
+    started: std::time::Instant,
+    during: &str,
+    requests: u64,
+) -> Result<RunSummary, (Exit, String)> {
+    errln!("interrupted while {during}; nothing was changed");
+    let mut report = ReportWriter::create(&run.report).map_err(|e| (Exit::Fatal, e))?;
+    let mut counts = Counts::default();
+    for row in rows {
+        let outcome = Outcome {
+            row: row.row,
+            input: row.value.clone(),
+            matched_by: None,
+            user: None,
+            kind: OutcomeKind::Skipped,
+            http_status: None,
+            attempts: 0,
+            error: format!("not attempted: the run was interrupted while {during}"),
+            finished_at: crate::clock::now_rfc3339(),
+        };
+        counts.add(outcome.kind);
+        report.write(outcome).map_err(|e| (Exit::Fatal, e))?;
+    }
+    report.finish().map_err(|e| (Exit::Fatal, e))?;
+    Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests })
 }
 
 /// Writes a machine-readable summary (`--summary-json`).
@@ -239,20 +322,20 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
             _ if run.dry_run => " (dry run: nothing was changed)",
             _ => "",
         };
-        eprintln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.total(), run.connection.host, summary.elapsed);
-        eprint!("{}", summary.counts.summary());
+        errln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.total(), run.connection.host, summary.elapsed);
+        err!("{}", summary.counts.summary());
         if summary.counts.get(OutcomeKind::Failed) > 0 {
-            eprintln!("failed rows say why in the report's error column; run again to retry them");
+            errln!("failed rows say why in the report's error column; run again to retry them");
         }
         match (summary.exit, direction) {
             (Exit::Interrupted, Direction::Deactivate) => {
-                eprintln!("to finish, run the same command again with --resume {}", run.report.display());
+                errln!("to finish, run the same command again with --resume {}", run.report.display());
             }
             (Exit::Interrupted, Direction::Reactivate) => {
-                eprintln!("to finish, run the same reactivate again: users already reactivated end already_active");
+                errln!("to finish, run the same reactivate again: users already reactivated end already_active");
             }
             _ => {}
         }
     }
-    println!("report: {}", run.report.display());
+    outln!("report: {}", run.report.display());
 }

@@ -128,7 +128,7 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     let tenant = match tenant {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Fatal;
         }
     };
@@ -141,7 +141,7 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     ];
     for (name, rate) in rates {
         if !(0.0..=1.0).contains(&rate) {
-            eprintln!("error: {name} must be between 0 and 1, not {rate}");
+            errln!("error: {name} must be between 0 and 1, not {rate}");
             return Exit::Fatal;
         }
     }
@@ -149,7 +149,7 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     let oauth = match oauth_app(&args) {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Fatal;
         }
     };
@@ -169,16 +169,16 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     let sim = match start(&args.listen, tenant, credentials, faults).await {
         Ok(sim) => sim,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            errln!("error: cannot listen on {}: {e}", args.listen);
             return Exit::Fatal;
         }
     };
-    println!("Workfront simulator: {users} users, ready in {:.2?}", started.elapsed());
-    println!("base URL:   {}", sim.base_url);
-    println!("API key:    {}", sim.api_key());
-    println!("API user:   {} (password via --password)", sim.api_username());
-    println!("stats:      {}/__sim/stats", sim.base_url);
-    println!(
+    outln!("Workfront simulator: {users} users, ready in {:.2?}", started.elapsed());
+    outln!("base URL:   {}", sim.base_url);
+    outln!("API key:    {}", sim.api_key());
+    outln!("API user:   {} (password via --password)", sim.api_username());
+    outln!("stats:      {}/__sim/stats", sim.base_url);
+    outln!(
         "try:        WORKFRONT_API_KEY={} wf-offboard deactivate samples/offboarding.csv --base-url {} --dry-run",
         sim.api_key(),
         sim.base_url
