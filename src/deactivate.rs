@@ -16,7 +16,8 @@ use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::resume::{Resumed, carry_over};
 use crate::session::{
-    Direction, RunSummary, Stopped, Work, ask_password, bar, carry_out, confirm, plan_counts, shows_progress, sign_in_or_stop, stopped_early,
+    Direction, RunSummary, Stopped, Work, ask_password, bar, carry_out, confirm, plan_counts, shows_progress, sign_in_or_stop,
+    stopped_early,
 };
 use crate::settings::Settings;
 use crate::workfront::{Pacing, RetryPolicy};

@@ -174,6 +174,12 @@ impl PlanFile {
         file
     }
 
+    /// Sets the digest for the plan as it is now. The digest is unkeyed, so anyone can do this:
+    /// it catches accidents and hand edits, and [`PlanFile::parse`] still checks the content.
+    pub fn seal(&mut self) {
+        self.digest = self.compute_digest();
+    }
+
     fn compute_digest(&self) -> String {
         let unsealed = PlanFile { digest: String::new(), ..self.clone() };
         sha256_hex(&serde_json::to_vec(&unsealed).expect("a plan serialises"))
@@ -208,7 +214,9 @@ impl PlanFile {
             let decision = decision_of(&row.decision, &row.reason).map_err(|e| format!("plan row {}: {e}", row.row))?;
             let writes = decision.writes();
             match &row.user {
-                Some(user) if !is_hex(&user.id, 32) => return Err(format!("plan row {}: user ID {:?} is not a Workfront ID", row.row, user.id)),
+                Some(user) if !is_hex(&user.id, 32) => {
+                    return Err(format!("plan row {}: user ID {:?} is not a Workfront ID", row.row, user.id));
+                }
                 None if writes => return Err(format!("plan row {}: a {} row without its user", row.row, row.decision)),
                 _ => {}
             }
@@ -322,5 +330,55 @@ mod tests {
         assert!(drift(&then, Some(&admin)).unwrap().contains("System Administrator"));
         let renamed = DirUser { username: "ada2".into(), ..then.clone() };
         assert_eq!(drift(&then, Some(&renamed)).unwrap(), "renamed since the plan: username was \"ada\", now \"ada2\"");
+    }
+
+    /// Every JSON pointer in `value`.
+    fn pointers_of(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match value {
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| pointers_of(v, format!("{at}/{k}"), out)),
+            serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| pointers_of(v, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+    }
+
+    /// Mutated plans, re-sealed as anyone could: parsing and turning them into rows never
+    /// panics, and whatever parses has a user with a valid ID on every writing row.
+    #[test]
+    fn mutated_plans_never_panic() {
+        let mut rng = crate::rng::Rng::new(11);
+        let base = serde_json::to_value(sample()).unwrap();
+        let replacements = [
+            serde_json::Value::Null,
+            serde_json::json!(""),
+            serde_json::json!("ab"),
+            serde_json::json!(-1),
+            serde_json::json!(u64::MAX),
+            serde_json::json!("deactivate"),
+            serde_json::json!("schedule"),
+            serde_json::json!({}),
+            serde_json::json!([]),
+            serde_json::json!(true),
+        ];
+        let mut parsed = 0;
+        for _ in 0..3_000 {
+            let mut value = base.clone();
+            for _ in 0..rng.below(3) + 1 {
+                let mut pointers = Vec::new();
+                pointers_of(&value, String::new(), &mut pointers);
+                let pointer = rng.pick(&pointers).clone();
+                let leaf = value.pointer_mut(&pointer).unwrap();
+                *leaf = rng.pick(&replacements).clone();
+            }
+            let Ok(mut file) = serde_json::from_value::<PlanFile>(value) else { continue };
+            file.seal();
+            let text = serde_json::to_string(&file).unwrap();
+            if let Ok(file) = PlanFile::parse(&text, "p.json") {
+                parsed += 1;
+                let rows = file.planned_rows().unwrap();
+                assert!(rows.iter().filter(|r| r.decision.writes()).all(|r| r.user.as_ref().is_some_and(|u| u.id.len() == 32)));
+            }
+        }
+        assert!(parsed > 100, "mutations that keep a valid plan are exercised too: {parsed}");
     }
 }

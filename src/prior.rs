@@ -116,4 +116,54 @@ mod tests {
         let rows = read(&format!("{HEAD}1,a,,,,,,,not_found,,0,,t\n2,b,username,")).unwrap();
         assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [1]);
     }
+
+    /// Mutated reports: reading them and resuming from them never panics.
+    #[test]
+    fn mutated_reports_never_panic() {
+        use crate::input::InputRow;
+        use crate::plan::{Decision, PlannedRow};
+        let id = "a".repeat(32);
+        let good =
+            format!("{HEAD}1,ada,username,{id},Ada,ada,ada@x,true,deactivated,200,1,read back: inactive,t\n2,'=x,,,,,,,invalid,,0,why,t\n");
+        let pieces = [",", "\"", "\n", "\r", "'", "=", "0", "99999999999999999999", "deactivated", "-", "é", ""];
+        let mut rng = crate::rng::Rng::new(12);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut read_ok = 0;
+        for _ in 0..2_000 {
+            let mut text: Vec<char> = good.chars().collect();
+            for _ in 0..rng.below(4) + 1 {
+                let at = rng.below(text.len() as u64) as usize;
+                let piece: Vec<char> = rng.pick(&pieces).chars().collect();
+                if rng.chance(0.5) {
+                    text.splice(at..at, piece);
+                } else {
+                    text.splice(at..(at + 1).min(text.len()), piece);
+                }
+            }
+            std::fs::write(&path, text.iter().collect::<String>()).unwrap();
+            let Ok(rows) = read_prior(&path) else { continue };
+            read_ok += 1;
+            let user = crate::directory::DirUser {
+                id: id.clone(),
+                name: String::new(),
+                username: "ada".into(),
+                email: String::new(),
+                is_active: false,
+                is_admin: false,
+                license_type: String::new(),
+                last_login: String::new(),
+                scheduled: String::new(),
+            };
+            let plan = vec![PlannedRow {
+                input: InputRow { row: 1, line: 2, value: "ada".into(), date: None },
+                matched_by: None,
+                user: Some(Box::new(user)),
+                decision: Decision::AlreadyInactive,
+            }];
+            let _ = crate::resume::carry_over(plan, &rows, "r.csv", "in.csv");
+            let _ = crate::plan::build_undo_plan(&rows, &Default::default());
+        }
+        assert!(read_ok > 50, "{read_ok}");
+    }
 }

@@ -10,11 +10,11 @@ use std::future::Future;
 use std::time::Instant;
 
 use crate::exit::Exit;
+use crate::input::InputRow;
 use crate::lock::RunLock;
 use crate::plan::{PlannedRow, build_undo_plan};
 use crate::prior::read_prior;
 use crate::report::OutcomeKind;
-use crate::input::InputRow;
 use crate::report::unneutralise;
 use crate::session::{Direction, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
 use crate::settings::ReactivateSettings;

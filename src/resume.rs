@@ -83,7 +83,11 @@ fn carried(planned: &PlannedRow, earlier: &PriorRow, source: &str) -> Outcome {
         http_status: earlier.http_status.parse().ok(),
         attempts: earlier.attempts.parse().unwrap_or(0),
         // The earlier word on the row stays, so a confirmed deactivation stays confirmed.
-        error: if earlier.error.is_empty() { format!("carried over from {source}") } else { format!("carried over from {source}: {}", earlier.error) },
+        error: if earlier.error.is_empty() {
+            format!("carried over from {source}")
+        } else {
+            format!("carried over from {source}: {}", earlier.error)
+        },
         finished_at: earlier.finished_at.clone(),
     }
 }
@@ -140,11 +144,10 @@ mod tests {
             planned(3, "c", Decision::Deactivate),
             planned(4, "d", Decision::Deactivate),
         ];
-        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "skipped"), prior(4, "d", "d", "deactivated")]
-            .map(|mut p| {
-                p.error = CONFIRMED_INACTIVE.into();
-                p
-            });
+        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "skipped"), prior(4, "d", "d", "deactivated")].map(|mut p| {
+            p.error = CONFIRMED_INACTIVE.into();
+            p
+        });
         let resumed = carry_over(plan, &earlier, "old.csv", "in.csv").unwrap();
         let left: Vec<usize> = resumed.plan.iter().map(|p| p.input.row).collect();
         assert_eq!(left, [2, 3], "skipped and unreported rows are tried again");

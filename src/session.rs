@@ -235,7 +235,8 @@ pub async fn carry_out(
     if ran.unconfirmed > 0 {
         errln!(
             "warning: {} of {} written rows could not be read back; they end failed (could not confirm): run again to check them",
-            ran.unconfirmed, ran.read_back
+            ran.unconfirmed,
+            ran.read_back
         );
     }
     let interrupted = ran.interrupted;

@@ -303,9 +303,22 @@ pub fn is_loopback(host: &str) -> bool {
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The credentials, refused at once when an API key could never be sent in a header (a space,
+/// a control character, a non-ASCII character): retrying that would only look like a network
+/// problem.
+fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+    let source = auth_source(args, profile, env)?;
+    if let AuthSource::ApiKey(key) = &source
+        && key.expose().bytes().any(|b| !(0x21..=0x7e).contains(&b))
+    {
+        return Err("the API key contains a space, a control or a non-ASCII character, so it cannot be sent in a header: check it (nothing was sent)".into());
+    }
+    Ok(source)
+}
+
 /// The credentials: `--username` or `--api-key-file`, else the profile's, else env
 /// `WORKFRONT_API_KEY`.
-fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+fn auth_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
     let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
     if let Some(client_id) = &args.client_id {
         return oauth(args, None, client_id, env).map(AuthSource::OAuth);

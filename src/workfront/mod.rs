@@ -46,11 +46,47 @@ pub struct ApiError {
     pub message: String,
     /// The server's Retry-After, if it sent one.
     pub retry_after: Option<Duration>,
+    /// The host could not be reached at all (refused, no such host, not TLS, a request that
+    /// could not be built): before the server ever answered, worth only a second quick try.
+    pub unreachable: bool,
 }
 
 impl ApiError {
     fn transport(e: &reqwest::Error) -> Self {
-        // `without_url`: URLs carry no secret, but errors are shown to people; keep them short.
+        let place =
+            e.url().map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port_or_known_default().unwrap_or(0))).unwrap_or_default();
+        let host = e.url().and_then(|u| u.host_str()).unwrap_or("the host").to_string();
+        let mut chain = String::new();
+        let mut refused = false;
+        let mut source = std::error::Error::source(e);
+        while let Some(inner) = source {
+            chain = inner.to_string();
+            if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+                refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+            }
+            refused |= chain.contains("Connection refused");
+            source = inner.source();
+        }
+        let unreachable = |message: String| ApiError { status: None, class: None, message, retry_after: None, unreachable: true };
+        if e.is_builder() {
+            return unreachable(format!("the request could not be built ({chain}): check the credentials and --base-url"));
+        }
+        if e.is_connect() {
+            let lower = format!("{e} {chain}").to_lowercase();
+            if refused {
+                return unreachable(format!("nothing is listening at {place} (connection refused)"));
+            }
+            if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service not known") {
+                return unreachable(format!("no such host {host}: check --domain or --base-url"));
+            }
+            if lower.contains("tls")
+                || lower.contains("corrupt message")
+                || lower.contains("invalidcontenttype")
+                || lower.contains("handshake")
+            {
+                return unreachable(format!("the server at {place} does not speak TLS ({chain}): use http:// only for a local simulator"));
+            }
+        }
         let kind = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -58,13 +94,8 @@ impl ApiError {
         } else {
             "connection closed without an answer"
         };
-        let mut message = kind.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(inner) = source {
-            message = format!("{kind}: {inner}");
-            source = inner.source();
-        }
-        ApiError { status: None, class: None, message, retry_after: None }
+        let message = if chain.is_empty() { kind.to_string() } else { format!("{kind}: {chain}") };
+        ApiError { status: None, class: None, message, retry_after: None, unreachable: false }
     }
 
     /// Worth trying again: throttling, server trouble or a lost connection.
@@ -172,6 +203,7 @@ impl Client {
             class: None,
             message: format!("bad path {path}: {e}"),
             retry_after: None,
+            unreachable: false,
         })?;
         let mut request = self.http.request(method, url).query(query);
         match (&self.auth, session) {
@@ -194,7 +226,8 @@ impl Client {
             .map(Duration::from_secs);
         let body = response.bytes().await.map_err(|e| ApiError::transport(&e))?;
         let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let error = |class: Option<String>, message: String| ApiError { status: Some(status), class, message, retry_after };
+        let error =
+            |class: Option<String>, message: String| ApiError { status: Some(status), class, message, retry_after, unreachable: false };
         match parsed {
             Some(Value::Object(mut map)) => {
                 if let Some(err) = map.remove("error") {
@@ -218,7 +251,13 @@ impl Client {
         let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
         match data.get("result").and_then(Value::as_str) {
             Some(key) if !key.is_empty() => Ok(Secret::new(key)),
-            _ => Err(ApiError { status: Some(200), class: None, message: "generateApiKey returned no key".into(), retry_after: None }),
+            _ => Err(ApiError {
+                status: Some(200),
+                class: None,
+                message: "generateApiKey returned no key".into(),
+                retry_after: None,
+                unreachable: false,
+            }),
         }
     }
 
@@ -229,7 +268,13 @@ impl Client {
         let data = self.call(Method::POST, "login", &[], Some(&form)).await?;
         match data.get("sessionID").and_then(Value::as_str) {
             Some(session) if !session.is_empty() => Ok(Secret::new(session)),
-            _ => Err(ApiError { status: Some(200), class: None, message: "login returned no session".into(), retry_after: None }),
+            _ => Err(ApiError {
+                status: Some(200),
+                class: None,
+                message: "login returned no session".into(),
+                retry_after: None,
+                unreachable: false,
+            }),
         }
     }
 
@@ -241,6 +286,7 @@ impl Client {
             class: None,
             message: "count answer had no count".into(),
             retry_after: None,
+            unreachable: false,
         })
     }
 
@@ -250,7 +296,13 @@ impl Client {
         let query = [("$$FIRST", first.as_str()), ("$$LIMIT", limit.as_str()), ("ID_Sort", "asc"), ("fields", USER_FIELDS)];
         match self.call(Method::GET, "user/search", &query, None).await? {
             Value::Array(users) => Ok(users),
-            _ => Err(ApiError { status: Some(200), class: None, message: "search answer was not a list".into(), retry_after: None }),
+            _ => Err(ApiError {
+                status: Some(200),
+                class: None,
+                message: "search answer was not a list".into(),
+                retry_after: None,
+                unreachable: false,
+            }),
         }
     }
 
@@ -262,6 +314,7 @@ impl Client {
             class: None,
             message: format!("{objcode}/count answered no count"),
             retry_after: None,
+            unreachable: false,
         })
     }
 
@@ -273,6 +326,7 @@ impl Client {
             class: None,
             message: "could not tell which user the key belongs to".into(),
             retry_after: None,
+            unreachable: false,
         })
     }
 
@@ -304,7 +358,13 @@ impl Client {
         let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
         match data.get("success") {
             Some(Value::Bool(true)) => Ok(()),
-            _ => Err(ApiError { status: Some(200), class: None, message: format!("the bulk update answered {data}"), retry_after: None }),
+            _ => Err(ApiError {
+                status: Some(200),
+                class: None,
+                message: format!("the bulk update answered {data}"),
+                retry_after: None,
+                unreachable: false,
+            }),
         }
     }
 
@@ -317,7 +377,13 @@ impl Client {
         query.extend([("ID_Mod", "in"), ("fields", USER_FIELDS), ("$$LIMIT", limit.as_str())]);
         match self.call(Method::GET, "user/search", &query, None).await? {
             Value::Array(users) => Ok(users),
-            _ => Err(ApiError { status: Some(200), class: None, message: "search answer was not a list".into(), retry_after: None }),
+            _ => Err(ApiError {
+                status: Some(200),
+                class: None,
+                message: "search answer was not a list".into(),
+                retry_after: None,
+                unreachable: false,
+            }),
         }
     }
 }
@@ -335,7 +401,7 @@ mod tests {
 
     #[test]
     fn transient_and_auth_errors_are_told_apart() {
-        let e = |status| ApiError { status, class: None, message: String::new(), retry_after: None };
+        let e = |status| ApiError { status, class: None, message: String::new(), retry_after: None, unreachable: false };
         assert!(e(Some(429)).is_transient() && e(Some(502)).is_transient() && e(None).is_transient());
         assert!(!e(Some(422)).is_transient() && !e(Some(404)).is_transient());
         assert!(e(Some(401)).is_auth());
@@ -348,6 +414,7 @@ mod tests {
             class: Some("com.attask.common.NotFoundException".into()),
             message: "gone".into(),
             retry_after: None,
+            unreachable: false,
         };
         assert_eq!(e.to_string(), "HTTP 404 NotFoundException: gone");
     }

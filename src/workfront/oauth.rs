@@ -46,7 +46,7 @@ pub struct OAuthSession {
 }
 
 fn exchange_error(status: Option<u16>, message: String) -> ApiError {
-    ApiError { status, class: None, message, retry_after: None }
+    ApiError { status, class: None, message, retry_after: None, unreachable: false }
 }
 
 /// The DER inside a PEM block.

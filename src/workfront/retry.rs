@@ -64,6 +64,9 @@ pub struct Pacing {
     /// Requests sleeping before a retry now, and the longest wait chosen lately (ms).
     backing_off: AtomicUsize,
     last_wait_ms: AtomicU64,
+    /// The server has answered at least once: a host that cannot be reached before that is
+    /// given up at once (a wrong --domain is not a network blip); after it, retried as usual.
+    answered: AtomicBool,
 }
 
 impl Pacing {
@@ -77,6 +80,7 @@ impl Pacing {
             cancelled: std::sync::Arc::new(AtomicBool::new(false)),
             backing_off: AtomicUsize::new(0),
             last_wait_ms: AtomicU64::new(0),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -99,10 +103,21 @@ impl Pacing {
                 _ => slot.succeeded(),
             }
             let error = match result {
-                Ok(value) => return Attempted { result: Ok(value), attempts },
+                Ok(value) => {
+                    self.answered.store(true, Ordering::Relaxed);
+                    return Attempted { result: Ok(value), attempts };
+                }
                 Err(e) => e,
             };
-            if !error.is_transient() || attempts >= self.policy.max_attempts || self.is_cancelled() {
+            if error.status.is_some() {
+                self.answered.store(true, Ordering::Relaxed);
+            }
+            let answered_before = self.answered.load(Ordering::Relaxed);
+            if !error.is_transient()
+                || attempts >= self.policy.max_attempts
+                || self.is_cancelled()
+                || (error.unreachable && !answered_before && attempts >= 2)
+            {
                 return Attempted { result: Err(error), attempts };
             }
             let wait = self.policy.backoff(attempts, &mut rng).max(error.retry_after.unwrap_or_default());
@@ -142,7 +157,7 @@ mod tests {
     }
 
     fn err(status: u16) -> ApiError {
-        ApiError { status: Some(status), class: None, message: "x".into(), retry_after: None }
+        ApiError { status: Some(status), class: None, message: "x".into(), retry_after: None, unreachable: false }
     }
 
     #[test]

@@ -11,4 +11,5 @@ mod schedule;
 mod sim;
 mod spreadsheets;
 mod throughput;
+mod truth;
 mod util;
