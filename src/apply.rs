@@ -23,6 +23,7 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
+    run.check_files(&[&settings.plan], &[]).map_err(fatal)?;
     let source = settings.plan.display().to_string();
     let text = std::fs::read_to_string(&settings.plan).map_err(|e| fatal(format!("{source}: {e}")))?;
     let file = PlanFile::parse(&text, &source).map_err(fatal)?;

@@ -89,6 +89,9 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
+    let inputs: Vec<&Path> = [Some(settings.list.as_path()), settings.protect.as_deref()].into_iter().flatten().collect();
+    let candidates: Vec<(&Path, &str)> = settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
+    run.check_files(&inputs, &candidates).map_err(fatal)?;
     let list = read_file(&settings.list, &settings.list_options).map_err(fatal)?;
     let side = settings.list_options.side_list();
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
@@ -158,9 +161,9 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     drop(counted);
     progress.finish_and_clear();
 
-    write_audit(&run.report, &outcomes, &work).map_err(fatal)?;
+    write_audit(&run.report, run.force, &outcomes, &work).map_err(fatal)?;
     let candidates = match &settings.write_candidates {
-        Some(path) => write_candidates(path, &plan).map_err(fatal)?,
+        Some(path) => write_candidates(path, run.force, &plan).map_err(fatal)?,
         None => 0,
     };
     let mut counts = Counts::default();
@@ -205,13 +208,9 @@ fn licence_name(code: &str) -> String {
 
 /// Writes the audit CSV: the report's columns plus [`EXTRA_COLUMNS`], in row order, through a
 /// temporary file and a rename.
-fn write_audit(path: &Path, outcomes: &[Outcome], work: &BTreeMap<usize, Result<OpenWork, String>>) -> Result<(), String> {
-    let shown = path.display();
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let write = || -> Result<(), Box<dyn std::error::Error>> {
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_path(&tmp)?;
+fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<usize, Result<OpenWork, String>>) -> Result<(), String> {
+    crate::output::write_file(path, force, |file| {
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
         writer.write_record(HEADER.iter().chain(EXTRA_COLUMNS.iter()))?;
         let mut order: Vec<usize> = (0..outcomes.len()).collect();
         order.sort_by_key(|&i| outcomes[i].row);
@@ -234,25 +233,25 @@ fn write_audit(path: &Path, outcomes: &[Outcome], work: &BTreeMap<usize, Result<
             cells.extend(counts);
             writer.write_record(&cells)?;
         }
-        writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    };
-    write().map_err(|e| format!("cannot write the audit {shown}: {e}"))
+        writer.flush()
+    })
+    .map_err(|e| format!("the audit: {e}"))
 }
 
 /// Writes the roster's candidates as a `deactivate` input: `ID,Name`, one row per candidate who
 /// would be deactivated (protected ones are left out). IDs, because they match exactly.
-fn write_candidates(path: &Path, plan: &[PlannedRow]) -> Result<usize, String> {
-    let shown = path.display();
-    let mut writer = csv::Writer::from_path(path).map_err(|e| format!("{shown}: {e}"))?;
-    writer.write_record(["ID", "Name"]).map_err(|e| format!("{shown}: {e}"))?;
+fn write_candidates(path: &Path, force: bool, plan: &[PlannedRow]) -> Result<usize, String> {
     let mut n = 0;
-    for user in plan.iter().filter(|p| p.decision == Decision::Deactivate).filter_map(|p| p.user.as_ref()) {
-        writer.write_record([user.id.as_str(), &neutralise(&user.name)]).map_err(|e| format!("{shown}: {e}"))?;
-        n += 1;
-    }
-    writer.flush().map_err(|e| format!("{shown}: {e}"))?;
+    crate::output::write_file(path, force, |file| {
+        let mut writer = csv::Writer::from_writer(&mut *file);
+        writer.write_record(["ID", "Name"])?;
+        for user in plan.iter().filter(|p| p.decision == Decision::Deactivate).filter_map(|p| p.user.as_ref()) {
+            writer.write_record([user.id.as_str(), &neutralise(&user.name)])?;
+            n += 1;
+        }
+        writer.flush()
+    })
+    .map_err(|e| format!("the candidates: {e}"))?;
     Ok(n)
 }
 

@@ -121,6 +121,10 @@ pub struct RunArgs {
     /// the report path.
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
+
+    /// Replace output files that already exist (never an input of the run, a link or a device).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How to read the list (shared by `deactivate` and `audit`).
@@ -265,6 +269,10 @@ pub struct AuditArgs {
     /// Also write a machine-readable summary here.
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
+
+    /// Replace output files that already exist (never an input of the run, a link or a device).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `wf-offboard sim`.

@@ -27,6 +27,10 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
+    let inputs: Vec<&std::path::Path> =
+        [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()].into_iter().flatten().collect();
+    let plan_output: Vec<(&std::path::Path, &str)> = settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
+    run.check_files(&inputs, &plan_output).map_err(fatal)?;
     let input = read_file(&settings.input, &settings.list).map_err(fatal)?;
     let side = settings.list.side_list();
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
@@ -115,7 +119,8 @@ fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &st
     };
     let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, plan);
     let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";
-    std::fs::write(path, text).map_err(|e| format!("cannot write the plan {}: {e}", path.display()))?;
+    crate::output::write_file(path, settings.run.force, |file| std::io::Write::write_all(file, text.as_bytes()))
+        .map_err(|e| format!("the plan: {e}"))?;
     if !settings.run.quiet {
         errln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
     }

@@ -76,6 +76,8 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
             yes: true,
             quiet: false,
             summary_json: None,
+            // The demo's own directory: each rehearsal replaces the last one's files.
+            force: true,
         },
     };
     let key = server.api_key().to_string();
@@ -119,6 +121,8 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
             yes: true,
             quiet: false,
             summary_json: None,
+            // The demo's own directory: each rehearsal replaces the last one's files.
+            force: true,
         },
         max_deactivations: None,
         protection: ProtectionArgs::default(),

@@ -30,6 +30,7 @@ pub mod exit;
 pub mod guard;
 pub mod input;
 pub mod lock;
+pub mod output;
 pub mod plan;
 pub mod planfile;
 pub mod prior;
@@ -93,7 +94,7 @@ fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditS
                 value["candidates_written"] = found.candidates.into();
             }
         }
-        if let Err(e) = session::write_summary_json(path, &value) {
+        if let Err(e) = session::write_summary_json(path, run.force, &value) {
             errln!("error: {e}");
         }
     }
@@ -121,7 +122,7 @@ fn usage(message: &str) -> Exit {
 fn finish(run: &settings::RunSettings, command: &str, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
     if let Some(path) = &run.summary_json {
         let value = session::summary_json(command, &run.connection.host, run.dry_run, &run.report, &result);
-        if let Err(e) = session::write_summary_json(path, &value) {
+        if let Err(e) = session::write_summary_json(path, run.force, &value) {
             errln!("error: {e}");
         }
     }

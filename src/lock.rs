@@ -30,13 +30,15 @@ impl RunLock {
         // Twice at most: a holder that finishes between our open and our lock has removed the
         // file we locked, and a third run could otherwise lock a new file at the same path.
         for _ in 0..2 {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            // Never through a link planted at the name, and readable by the owner only.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            }
+            let mut file = options.open(&path).map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {

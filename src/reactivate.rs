@@ -26,6 +26,7 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
+    run.check_files(&[&settings.from_report], &[]).map_err(fatal)?;
     let prior = read_prior(&settings.from_report).map_err(fatal)?;
     let mut ids: Vec<String> =
         prior.iter().filter(|p| p.kind() == OutcomeKind::Deactivated).map(|p| p.user_id.to_ascii_lowercase()).collect();

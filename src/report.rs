@@ -172,9 +172,10 @@ pub struct ReportWriter {
 }
 
 impl ReportWriter {
-    /// Creates (or truncates) the report and writes its header.
-    pub fn create(path: &Path) -> Result<ReportWriter, String> {
-        let file = File::create(path).map_err(|e| format!("cannot create the report {}: {e}", path.display()))?;
+    /// Creates the report (new, mode 0600; an existing one only with `force`) and writes its
+    /// header. It is the run's journal: every row is flushed to it as it finishes.
+    pub fn create(path: &Path, force: bool) -> Result<ReportWriter, String> {
+        let file = crate::output::create_journal(path, force).map_err(|e| format!("the report: {e}"))?;
         let mut writer = headerless(file);
         write_header(&mut writer).map_err(|e| format!("{}: {e}", path.display()))?;
         writer.flush().map_err(|e| format!("{}: {e}", path.display()))?;
@@ -208,21 +209,17 @@ impl ReportWriter {
     pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
         self.outcomes.sort_by_key(|o| o.row);
         let shown = self.path.display().to_string();
-        let mut tmp_name = self.path.file_name().unwrap_or_default().to_os_string();
-        tmp_name.push(".tmp");
-        let tmp = self.path.with_file_name(tmp_name);
-        let write_sorted = || -> Result<(), Box<dyn std::error::Error>> {
-            let mut writer = headerless(File::create(&tmp)?);
+        // The sorted copy replaces our own journal, through the same safe write as every file.
+        let written = crate::output::write_file(&self.path, true, |file| {
+            let mut writer = headerless(&mut *file);
             write_header(&mut writer)?;
             for outcome in &self.outcomes {
                 writer.write_record(record(outcome))?;
             }
-            writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            std::fs::rename(&tmp, &self.path)?;
-            Ok(())
-        };
+            writer.flush()
+        });
         // If the sorted copy cannot be written, the arrival-ordered report is still complete.
-        write_sorted().map_err(|e| format!("{shown}: could not sort the report ({e}); it is complete but in arrival order"))?;
+        written.map_err(|e| format!("{shown}: could not sort the report ({e}); it is complete but in arrival order"))?;
         Ok(self.outcomes)
     }
 }
@@ -339,7 +336,7 @@ mod tests {
     fn report_is_flushed_per_row_and_sorted_at_the_end() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");
-        let mut w = ReportWriter::create(&path).unwrap();
+        let mut w = ReportWriter::create(&path, false).unwrap();
         w.write(outcome(2, OutcomeKind::NotFound, "=b")).unwrap();
         let partial = std::fs::read_to_string(&path).unwrap();
         assert_eq!(partial.lines().count(), 2, "the row is on disk before the run ends");

@@ -215,7 +215,7 @@ pub async fn carry_out(
     interrupt: impl Future<Output = ()>,
 ) -> Result<(Counts, bool), (Exit, String)> {
     let Work { plan, carried, dry_run, direction } = work;
-    let report = ReportWriter::create(&run.report).map_err(|e| (Exit::Fatal, e))?;
+    let report = ReportWriter::create(&run.report, run.force).map_err(|e| (Exit::Fatal, e))?;
     let verb = match (dry_run, direction) {
         (true, _) => "planning",
         (false, Direction::Deactivate) => "deactivating",
@@ -253,7 +253,7 @@ pub fn stopped_early(
     requests: u64,
 ) -> Result<RunSummary, (Exit, String)> {
     errln!("interrupted while {during}; nothing was changed");
-    let mut report = ReportWriter::create(&run.report).map_err(|e| (Exit::Fatal, e))?;
+    let mut report = ReportWriter::create(&run.report, run.force).map_err(|e| (Exit::Fatal, e))?;
     let mut counts = Counts::default();
     for row in rows {
         let outcome = Outcome {
@@ -275,9 +275,9 @@ pub fn stopped_early(
 }
 
 /// Writes a machine-readable summary (`--summary-json`).
-pub fn write_summary_json(path: &std::path::Path, value: &serde_json::Value) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
-    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write the summary {}: {e}", path.display()))
+pub fn write_summary_json(path: &std::path::Path, force: bool, value: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).expect("a JSON value serialises") + "\n";
+    crate::output::write_file(path, force, |file| std::io::Write::write_all(file, text.as_bytes())).map_err(|e| format!("the summary: {e}"))
 }
 
 /// The summary as JSON (format version 1): what ran, against which tenant, the counts per

@@ -49,11 +49,34 @@ pub struct RunSettings {
     pub yes: bool,
     pub quiet: bool,
     pub summary_json: Option<PathBuf>,
+    /// `--force`: existing output files may be replaced.
+    pub force: bool,
     /// The profile the run started from (`--profile`), if any; it holds no secret.
     pub profile: Option<Profile>,
 }
 
 impl RunSettings {
+    /// Checks every file the run writes (the report, the summary, and `more`) against the
+    /// files it reads, before anything is read or sent: see [`crate::output`].
+    pub fn check_files(&self, inputs: &[&Path], more: &[(&Path, &str)]) -> Result<(), String> {
+        let mut files = crate::output::Files::new(self.force);
+        for input in inputs {
+            files.input(input);
+        }
+        files.output(&self.report, "--report")?;
+        files.output(&crate::lock::lock_path(&self.report), "the report's lock file").map(drop).or_else(|e| {
+            // A lock file left by a run that ended is ours to reuse; only links and devices are refused.
+            if e.contains("already exists") { Ok(()) } else { Err(e) }
+        })?;
+        if let Some(summary) = &self.summary_json {
+            files.output(summary, "--summary-json")?;
+        }
+        for (path, what) in more {
+            files.output(path, what)?;
+        }
+        Ok(())
+    }
+
     /// Validates the connection and run options; `kind` names the default report file
     /// (real run, dry run).
     pub fn from_args(
@@ -90,6 +113,7 @@ impl RunSettings {
             yes: args.yes,
             quiet: args.quiet,
             summary_json: args.summary_json.clone(),
+            force: args.force,
             profile,
         })
     }
@@ -127,9 +151,6 @@ impl Settings {
             Some(text) => Limit::parse(text)?,
             None => Limit::default(),
         };
-        if args.resume.as_ref().is_some_and(|resume| *resume == run.report) {
-            return Err("--resume and --report name the same file: give the new report another name".into());
-        }
         Ok(Settings {
             run,
             input: args.input.clone(),
@@ -156,9 +177,6 @@ impl ReactivateSettings {
     /// Validates `reactivate`'s arguments; `env` reads an environment variable.
     pub fn from_args(args: &ReactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
         let run = RunSettings::from_args(&args.connection, &args.run, ("reactivate", "reactivate-dry-run"), env)?;
-        if run.report == args.from_report {
-            return Err("--report names the report being undone: give the new report another name".into());
-        }
         Ok(ReactivateSettings { run, from_report: args.from_report.clone() })
     }
 }
@@ -203,6 +221,7 @@ impl AuditSettings {
             yes: true,
             quiet: args.quiet,
             summary_json: args.summary_json.clone(),
+            force: args.force,
         };
         let run = RunSettings::from_args(&args.connection, &run_args, ("audit", "audit"), env)?;
         let (list, roster) = match (&args.roster, &args.input) {

@@ -142,6 +142,9 @@ impl Client {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(128)
+            // Workfront's API does not redirect; following one would re-send the key, a
+            // password or a client secret to wherever the Location header points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Client { http, root, auth: None, sent: Default::default() })
@@ -218,6 +221,22 @@ impl Client {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = request.send().await.map_err(|e| ApiError::transport(&e))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let target = Url::parse(location)
+                .or_else(|_| response.url().join(location))
+                .map(|u| u.host_str().unwrap_or("?").to_string())
+                .unwrap_or_else(|_| "an unreadable Location".to_string());
+            return Err(ApiError {
+                status: Some(status),
+                class: None,
+                message: format!(
+                    "the server answered with a redirect to {target}; Workfront's API does not redirect, so it was not followed and no credential went there: check --base-url or --domain"
+                ),
+                retry_after: None,
+                unreachable: false,
+            });
+        }
         let retry_after = response
             .headers()
             .get("retry-after")

@@ -85,6 +85,12 @@ async fn exchange(http: &reqwest::Client, url: &Url, config: &OAuthConfig) -> Re
     let response =
         http.post(url.clone()).form(&form).send().await.map_err(|e| exchange_error(None, format!("the OAuth2 exchange failed: {e}")))?;
     let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        // The client follows no redirect: the secret and JWT went to the tenant only.
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let target = Url::parse(location).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_else(|| location.to_string());
+        return Err(exchange_error(Some(status), format!("the OAuth2 exchange answered with a redirect to {target}; it was not followed")));
+    }
     let body: Value = response.json().await.unwrap_or(Value::Null);
     match body.get("access_token").and_then(Value::as_str) {
         Some(token) if status == 200 && !token.is_empty() => Ok(Secret::new(token)),

@@ -242,7 +242,7 @@ async fn formulas_are_neutralised_and_clean_runs_exit_0() {
     assert_eq!(inputs, ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]);
 
     let clean = write(dir.path(), "clean.csv", &format!("email\n{}\n{}\n", someone.email, someone.username));
-    let output = deactivate(&sim, &clean, &report, &["--yes"]).await;
+    let output = deactivate(&sim, &clean, &report, &["--yes", "--force"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let got: HashMap<String, String> = read_report(&report).into_iter().map(|r| (r["row"].clone(), r["outcome"].clone())).collect();
     assert_eq!(got["1"], "deactivated");

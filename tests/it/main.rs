@@ -2,6 +2,7 @@
 
 mod audit;
 mod deactivate;
+mod files;
 mod input;
 mod oauth;
 mod plans;

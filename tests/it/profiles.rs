@@ -23,7 +23,8 @@ async fn a_profile_supplies_the_tenant_key_and_limits_and_flags_override_it() {
     };
     let report = dir.path().join("r.csv");
     let run = |extra: Vec<&str>, vars: Vec<(&'static str, String)>| {
-        let mut args = vec!["deactivate".to_string(), input.display().to_string(), "--report".into(), report.display().to_string()];
+        let mut args =
+            vec!["deactivate".to_string(), input.display().to_string(), "--report".into(), report.display().to_string(), "--force".into()];
         args.extend(extra.into_iter().map(String::from));
         cli(args, vars)
     };

@@ -28,18 +28,18 @@ async fn the_blast_radius_guard_refuses_the_whole_run_with_exit_3_and_no_write()
 
     let active = users(&sim).iter().filter(|u| u.is_active).count();
     assert!(active * 5 / 1000 < 6, "0.5% of {active} active users is below 6");
-    let output = deactivate(&sim, &six, &report, &["--yes", "--max-deactivations", "0.5%"]).await;
+    let output = deactivate(&sim, &six, &report, &["--yes", "--force", "--max-deactivations", "0.5%"]).await;
     assert_eq!(output.status.code(), Some(3), "{}", printed(&output));
     assert!(printed(&output).contains(&format!("0.5% of {active} active users")), "{}", printed(&output));
 
     let hundred_and_one = id_list(dir.path(), "many.csv", &people);
-    let output = deactivate(&sim, &hundred_and_one, &report, &["--yes"]).await;
+    let output = deactivate(&sim, &hundred_and_one, &report, &["--yes", "--force"]).await;
     assert_eq!(output.status.code(), Some(3), "the default limit is 100 users: {}", printed(&output));
-    let output = deactivate(&sim, &hundred_and_one, &report, &["--dry-run"]).await;
+    let output = deactivate(&sim, &hundred_and_one, &report, &["--dry-run", "--force"]).await;
     assert_eq!(output.status.code(), Some(3), "a dry run says the real run would be refused");
     assert_eq!(sim.stats().mutating_requests, 0);
 
-    let output = deactivate(&sim, &six, &report, &["--yes", "--max-deactivations", "6"]).await;
+    let output = deactivate(&sim, &six, &report, &["--yes", "--force", "--max-deactivations", "6"]).await;
     assert_eq!(output.status.code(), Some(0), "at the limit the run goes ahead: {}", printed(&output));
     assert_eq!(outcomes(&report), ["deactivated"; 6]);
     let output = deactivate(&sim, &six, &dir.path().join("bad.csv"), &["--max-deactivations", "lots"]).await;

@@ -61,11 +61,11 @@ async fn the_time_zone_decides_what_today_is() {
     let report = dir.path().join("k.csv");
     deactivate(&sim, &input, &report, &["--dry-run", "--timezone", "Pacific/Kiritimati"]).await;
     assert_eq!(read_report(&report)[0]["outcome"], "would_deactivate", "today where it is already tomorrow");
-    let output = deactivate(&sim, &input, &report, &["--dry-run", "--timezone", "Pacific/Pago_Pago"]).await;
+    let output = deactivate(&sim, &input, &report, &["--dry-run", "--force", "--timezone", "Pacific/Pago_Pago"]).await;
     let row = &read_report(&report)[0];
     assert_eq!(row["outcome"], "would_schedule", "{}", printed(&output));
     assert!(row["error"].contains(&format!("{ahead}T23:59:59:000-1100")), "{}", row["error"]);
-    let output = deactivate(&sim, &input, &report, &["--dry-run", "--timezone", "Mars/Olympus_Mons"]).await;
+    let output = deactivate(&sim, &input, &report, &["--dry-run", "--force", "--timezone", "Mars/Olympus_Mons"]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(printed(&output).contains("--timezone \"Mars/Olympus_Mons\""), "{}", printed(&output));
 }
