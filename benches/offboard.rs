@@ -99,7 +99,7 @@ async fn throughput(dir: &Path) {
         let (server, rows) = tenant_with_latency(LATENCY).await;
         let input = id_list(dir, "throughput.csv", &rows);
         let report = dir.join("throughput-report.csv");
-        let mut args = vec!["--yes", "--quiet", "--max-deactivations", "100%"];
+        let mut args = vec!["--yes", "--quiet", "--force", "--max-deactivations", "100%"];
         args.extend_from_slice(extra);
         let run = offboard(&server, &input, &report, &args).await;
         let stats = server.stats();
@@ -153,7 +153,7 @@ async fn memory(dir: &Path) {
         rows.extend((found..10_000).map(|i| format!("left-{i}@nowhere.example")));
         let input = dir.join("memory.csv");
         std::fs::write(&input, format!("user\n{}\n", rows.join("\n"))).expect("write the input");
-        let args = ["--yes", "--quiet", "--max-deactivations", "100%", "--rate", "20000"];
+        let args = ["--yes", "--quiet", "--force", "--max-deactivations", "100%", "--rate", "20000"];
         let run = offboard_at(&server.base_url, &server.api_key, &input, &dir.join("memory-report.csv"), &args).await;
         println!(
             "  {:>9} users: {:>6.1} MB peak, {:>6.2}s, {found} deactivated, {} not found (exit {})",

@@ -342,7 +342,7 @@ pub async fn run_jobs(
                     reads.start(true);
                 }
             },
-            checked = reads.next(), if reads.is_running() => {
+            checked = reads.next(), if reads.is_reading() => {
                 for outcome in checked {
                     collector.record(outcome);
                 }
@@ -454,8 +454,14 @@ impl<'a> ReadBack<'a> {
         }
     }
 
+    /// Rows are waiting or being read.
     fn is_running(&self) -> bool {
         !self.running.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// A read is in flight (polling `next` otherwise would answer at once, and spin).
+    fn is_reading(&self) -> bool {
+        !self.running.is_empty()
     }
 
     /// The rows of the next read to finish, settled by what it saw.

@@ -238,9 +238,28 @@ impl Query {
         self.filters.is_empty() && self.sorts.len() <= 1 && self.sorts.iter().all(|(f, _)| *f == Field::Id)
     }
 
+    /// The users that may match, by index: those an `ID` (`eq`/`in`) filter names, looked up
+    /// as a database would through its primary key, or everyone.
+    fn candidates(&self, tenant: &Tenant) -> Vec<usize> {
+        let by_id = self.filters.iter().find(|f| f.field == Field::Id && matches!(f.modifier, Modifier::Eq | Modifier::In));
+        match by_id {
+            Some(filter) => {
+                let mut found: Vec<usize> = filter.values.iter().filter_map(|v| parse_id(v)).filter_map(|id| tenant.index_of(id)).collect();
+                found.sort_unstable();
+                found.dedup();
+                found
+            }
+            None => (0..tenant.users.len()).collect(),
+        }
+    }
+
     /// How many users match (for `count`).
     pub fn count(&self, tenant: &Tenant) -> usize {
-        if self.filters.is_empty() { tenant.users.len() } else { tenant.users.iter().filter(|u| self.matches(u)).count() }
+        if self.filters.is_empty() {
+            tenant.users.len()
+        } else {
+            self.candidates(tenant).into_iter().filter(|&i| self.matches(&tenant.users[i])).count()
+        }
     }
 
     /// The requested page, in the requested order; `rotation` makes unsorted order unstable.
@@ -258,7 +277,7 @@ impl Query {
                 })
                 .collect();
         }
-        let mut hits: Vec<usize> = (0..users.len()).filter(|&i| self.matches(&users[i])).collect();
+        let mut hits: Vec<usize> = self.candidates(tenant).into_iter().filter(|&i| self.matches(&users[i])).collect();
         let n = users.len().max(1);
         let unstable_rank = |i: usize| (i + n - rotation as usize % n) % n;
         hits.sort_by(|&a, &b| {
