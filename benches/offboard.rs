@@ -299,7 +299,8 @@ async fn tenant_with_latency(latency: Duration) -> (SimHandle, Vec<User>) {
 }
 
 async fn start(tenant: Tenant, faults: Faults) -> SimHandle {
-    let credentials = Credentials { api_key: sim::default_api_key(SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None };
+    let credentials =
+        Credentials { api_key: sim::default_api_key(SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None, ..Default::default() };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("the simulator starts")
 }
 

@@ -17,9 +17,14 @@ async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tenant = Tenant::generate(1_000, 1).expect("tenant");
     let faults = Faults { max_in_flight: 1_000, ..Faults::default() };
-    let server = sim::start("127.0.0.1:0", tenant, Credentials { api_key: "k".into(), password: "p".into(), oauth: None }, faults)
-        .await
-        .expect("sim");
+    let server = sim::start(
+        "127.0.0.1:0",
+        tenant,
+        Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() },
+        faults,
+    )
+    .await
+    .expect("sim");
     let http = reqwest::Client::new();
     let url = Arc::new(format!("{}/attask/api/v22.0/user/search?ID=$$USER.ID", server.base_url));
     let started = Instant::now();
@@ -42,10 +47,14 @@ async fn main() {
     let started = Instant::now();
     let tenant = Tenant::generate(100_000, 2).expect("tenant");
     println!("100,000-user tenant generated in {:.2?}", started.elapsed());
-    let server =
-        sim::start("127.0.0.1:0", tenant, Credentials { api_key: "k".into(), password: "p".into(), oauth: None }, Faults::default())
-            .await
-            .expect("sim");
+    let server = sim::start(
+        "127.0.0.1:0",
+        tenant,
+        Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() },
+        Faults::default(),
+    )
+    .await
+    .expect("sim");
     for concurrency in [1, 10] {
         let pacing = wf_offboard::workfront::Pacing::new(10_000.try_into().unwrap(), concurrency, Default::default());
         let root = format!("{}/attask/api/v22.0/", server.base_url).parse().unwrap();

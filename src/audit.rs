@@ -26,7 +26,7 @@ use crate::exit::Exit;
 use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
-use crate::report::{Counts, HEADER, Outcome, OutcomeKind, neutralise, record};
+use crate::report::{BASE_HEADER, Counts, Outcome, OutcomeKind, base_record, neutralise};
 use crate::session::{RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop};
 use crate::settings::AuditSettings;
 use crate::workfront::{Client, Pacing, RetryPolicy};
@@ -211,12 +211,12 @@ fn licence_name(code: &str) -> String {
 fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<usize, Result<OpenWork, String>>) -> Result<(), String> {
     crate::output::write_file(path, force, |file| {
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
-        writer.write_record(HEADER.iter().chain(EXTRA_COLUMNS.iter()))?;
+        writer.write_record(BASE_HEADER.iter().chain(EXTRA_COLUMNS.iter()))?;
         let mut order: Vec<usize> = (0..outcomes.len()).collect();
         order.sort_by_key(|&i| outcomes[i].row);
         for i in order {
             let outcome = &outcomes[i];
-            let mut cells = record(outcome);
+            let mut cells = base_record(outcome);
             let user = outcome.user.as_ref();
             let (counts, why) = match work.get(&i) {
                 Some(Ok(w)) => ([w.tasks, w.issues, w.projects].map(|n| n.to_string()), None),

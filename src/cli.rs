@@ -75,6 +75,25 @@ pub struct ConnectionArgs {
     /// A named tenant from the config file (see the README's "Tenant profiles"); flags override it.
     #[arg(long, env = "WF_OFFBOARD_PROFILE")]
     pub profile: Option<String>,
+
+    /// Adobe IMS Server-to-Server: the Developer Console credential's client ID (client secret
+    /// from env WORKFRONT_IMS_CLIENT_SECRET); needs --ims-org-id.
+    #[arg(long, env = "WORKFRONT_IMS_CLIENT_ID", value_name = "ID", conflicts_with_all = ["username", "api_key_file", "client_id"])]
+    pub ims_client_id: Option<String>,
+
+    /// Adobe IMS: the organisation ID (…@AdobeOrg), sent as x-gw-ims-org-id.
+    #[arg(long, env = "WORKFRONT_IMS_ORG_ID", value_name = "ORG")]
+    pub ims_org_id: Option<String>,
+
+    /// Adobe IMS: the scopes to ask for, comma-separated, as the credential lists them in the
+    /// Developer Console [default: openid,AdobeID].
+    #[arg(long, env = "WORKFRONT_IMS_SCOPES", value_name = "LIST")]
+    pub ims_scopes: Option<String>,
+
+    /// Adobe IMS: the sign-in host [default: https://ims-na1.adobelogin.com]; plain http only to
+    /// loopback.
+    #[arg(long, env = "WORKFRONT_IMS_URL", value_name = "URL")]
+    pub ims_url: Option<String>,
 }
 
 /// How fast a run may go; a profile may set these, flags override it.
@@ -354,6 +373,33 @@ pub struct SimArgs {
     /// How long an OAuth2 access token lives, in milliseconds.
     #[arg(long, default_value_t = 3_600_000)]
     pub session_ttl_ms: u64,
+
+    /// Set up an Adobe Developer Console (IMS Server-to-Server) credential with this client ID:
+    /// tokens at <this address>/ims/token/v3, used as its technical account.
+    #[arg(long, value_name = "ID")]
+    pub ims_client_id: Option<String>,
+
+    /// The IMS credential's client secret (a rehearsal secret, not a real one).
+    #[arg(long, default_value = "rehearsal-ims-secret", requires = "ims_client_id")]
+    pub ims_client_secret: String,
+
+    /// The IMS organisation ID the API expects in `x-gw-ims-org-id`.
+    #[arg(long, default_value = "REHEARSAL0000000000000000@AdobeOrg", requires = "ims_client_id")]
+    pub ims_org_id: String,
+
+    /// How long an IMS access token lives, in milliseconds [default: a day].
+    #[arg(long, default_value_t = 86_400_000, requires = "ims_client_id")]
+    pub ims_token_ttl_ms: u64,
+
+    /// Make the technical account a System Administrator (by default it is a Contributor, as a
+    /// new Developer Console credential is).
+    #[arg(long, requires = "ims_client_id")]
+    pub ims_admin: bool,
+
+    /// Accept `login` and password API-key requests, as tenants did before every organisation
+    /// moved to the Adobe Business Platform (refused by default, as on every current tenant).
+    #[arg(long)]
+    pub legacy_login: bool,
 }
 
 /// `wf-offboard demo`.

@@ -1,8 +1,10 @@
 //! Leaving dates: the date column's cells parsed, and when each deactivation should happen.
 //!
 //! A date after today (in `--timezone`, default the machine's) schedules the deactivation with
-//! Workfront's `scheduledDeactivationDate`, at the end of that day (23:59:59 there), so a leaver
-//! keeps access through their last day. Today or a past date means now. Accepted forms: ISO
+//! Workfront's `scheduledDeactivationDate` at 00:00 of the day *after* the last day, there: since
+//! 2026-07-06 Workfront deactivates "at 12:00 AM on the selected date", so a date-truncating
+//! server turns 23:59:59 of the last day into 00:00 of the last day, and the leaver would lose
+//! it. Midnight after the last day survives truncation. Today or a past date means now. Accepted forms: ISO
 //! (`2026-12-31`, with or without a time), `2026/12/31`, `31.12.2026`, `31/12/2026` or
 //! `12/31/2026` when the order is clear (a part above 12), `31-Dec-2026`, `31 December 2026`,
 //! `Dec 31, 2026`, and spreadsheet date cells. `03/04/2026` is refused as ambiguous rather than
@@ -114,8 +116,9 @@ pub fn when(text: &str, today: Date, tz: &TimeZone) -> Result<When, String> {
     if day <= today {
         return Ok(When::Now);
     }
-    let end_of_day = day.at(23, 59, 59, 0).to_zoned(tz.clone()).map_err(|e| format!("{text:?}: {e}"))?;
-    Ok(When::At { date: day.to_string(), timestamp: end_of_day.strftime("%Y-%m-%dT%H:%M:%S:000%z").to_string() })
+    let next_day = day.tomorrow().map_err(|e| format!("{text:?}: {e}"))?;
+    let midnight = next_day.at(0, 0, 0, 0).to_zoned(tz.clone()).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok(When::At { date: day.to_string(), timestamp: midnight.strftime("%Y-%m-%dT%H:%M:%S:000%z").to_string() })
 }
 
 #[cfg(test)]
@@ -157,16 +160,16 @@ mod tests {
     }
 
     #[test]
-    fn future_dates_are_scheduled_at_the_end_of_the_day_in_the_time_zone() {
+    fn future_dates_are_scheduled_at_midnight_after_the_last_day_in_the_time_zone() {
         let tz = time_zone(Some("Europe/Berlin")).unwrap();
         let today = Date::new(2026, 11, 23).unwrap();
         assert_eq!(when("2026-11-23", today, &tz), Ok(When::Now));
         assert_eq!(when("2026-11-01", today, &tz), Ok(When::Now));
         let later = when("2026-12-31", today, &tz).unwrap();
-        assert_eq!(later, When::At { date: "2026-12-31".into(), timestamp: "2026-12-31T23:59:59:000+0100".into() });
+        assert_eq!(later, When::At { date: "2026-12-31".into(), timestamp: "2027-01-01T00:00:00:000+0100".into() });
         let new_york = time_zone(Some("America/New_York")).unwrap();
         let summer = when("2027-07-01", today, &new_york).unwrap();
-        assert!(matches!(summer, When::At { timestamp, .. } if timestamp == "2027-07-01T23:59:59:000-0400"));
+        assert!(matches!(summer, When::At { timestamp, .. } if timestamp == "2027-07-02T00:00:00:000-0400"));
         assert!(time_zone(Some("Mars/Olympus")).is_err());
     }
 }

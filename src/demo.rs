@@ -43,7 +43,8 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     let latency = Duration::from_millis(args.latency_ms);
     let faults =
         Faults { max_in_flight: 10, latency, jitter: latency / 2, error_rate: 0.03, drop_rate: 0.01, seed: DEMO_SEED, ..Faults::default() };
-    let credentials = Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None };
+    let credentials =
+        Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None, ..Default::default() };
     let server = sim::start("127.0.0.1:0", tenant, credentials, faults).await.map_err(|e| format!("cannot start the simulator: {e}"))?;
     errln!(
         "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 10 requests in flight at most, 3% 5xx, 1% dropped connections)\n",

@@ -35,6 +35,9 @@ pub struct DirUser {
     pub last_login: String,
     /// `scheduledDeactivationDate` as Workfront wrote it; empty if none.
     pub scheduled: String,
+    /// `accessLevelID` (lower case); empty if none. Kept in the report so an undo can give the
+    /// user their access level back: reactivating needs one.
+    pub access_level_id: String,
 }
 
 /// The users that matter for this input, and facts about the whole tenant.
@@ -112,6 +115,7 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
         license_type: text("licenseType"),
         last_login: text("lastLoginDate"),
         scheduled: text("scheduledDeactivationDate"),
+        access_level_id: text("accessLevelID").to_ascii_lowercase(),
         id,
     })
 }
@@ -230,6 +234,7 @@ mod tests {
             license_type: String::new(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         };
         assert!(wanted.keeps(&user("1", "ada@x", "z")));
         assert!(wanted.keeps(&user("1", "z", "ADA@x")));

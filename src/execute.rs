@@ -149,6 +149,12 @@ fn not_attempted(planned: &PlannedRow, pacing: &Pacing, key_refused: &AtomicBool
     Some(outcome_of(planned, OutcomeKind::Skipped, None, 0, why.into()))
 }
 
+/// The access level a reactivation gives back: the one the report kept, if any.
+fn access_level(planned: &PlannedRow) -> Option<String> {
+    let user = planned.user.as_ref().filter(|_| planned.decision == Decision::Reactivate)?;
+    (!user.access_level_id.is_empty()).then(|| user.access_level_id.clone())
+}
+
 /// What a row that was written ends as.
 fn done_kind(planned: &PlannedRow) -> OutcomeKind {
     if planned.decision == Decision::Reactivate { OutcomeKind::Reactivated } else { OutcomeKind::Deactivated }
@@ -182,7 +188,8 @@ async fn send_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, pl
         return schedule_one(client, pacing, key_refused, planned, &id, at, spent).await;
     }
     let active = planned.decision == Decision::Reactivate;
-    let attempted = pacing.send(|| client.set_active(&id, active)).await;
+    let level = access_level(planned);
+    let attempted = pacing.send(|| client.set_active(&id, active, level.as_deref())).await;
     let attempts = spent + attempted.attempts;
     let answered = |user: &Value| match user.get("isActive") {
         Some(Value::Bool(b)) => Some(*b),
@@ -255,9 +262,10 @@ fn change_batch<'a>(
         if batch.iter().any(|p| not_attempted(p, pacing, key_refused).is_some()) {
             return batch.iter().map(|p| Finished::Settled(not_attempted(p, pacing, key_refused).expect("checked above"))).collect();
         }
-        let ids: Vec<String> = batch.iter().map(|p| p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default()).collect();
+        let users: Vec<(String, Option<String>)> =
+            batch.iter().map(|p| (p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default(), access_level(p))).collect();
         let active = batch[0].decision == Decision::Reactivate;
-        let attempted = pacing.send(|| client.set_active_bulk(&ids, active)).await;
+        let attempted = pacing.send(|| client.set_active_bulk(&users, active)).await;
         let attempts = spent + attempted.attempts;
         match attempted.result {
             Ok(()) => batch.iter().map(|p| finished(p, outcome_of(p, done_kind(p), Some(200), attempts, String::new()))).collect(),

@@ -317,7 +317,11 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
         .filter(|p| p.kind() == OutcomeKind::Deactivated)
         .map(|p| {
             let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string(), date: None };
-            let user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
+            let mut user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
+            // Deactivation cleared the access level; the report kept the one to give back.
+            if let Some(user) = user.as_mut().filter(|_| !p.access_level_id.is_empty()) {
+                user.access_level_id = p.access_level_id.to_ascii_lowercase();
+            }
             let decision = match &user {
                 None => Decision::NotFound(Vec::new()),
                 Some(u) if u.is_active => Decision::AlreadyActive,
@@ -343,6 +347,7 @@ mod tests {
             license_type: "F".into(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         }
     }
 
@@ -464,6 +469,8 @@ mod tests {
             attempts: String::new(),
             error: String::new(),
             finished_at: String::new(),
+            license_type: String::new(),
+            access_level_id: String::new(),
         };
         let prior = [
             prior_row(1, "e", "deactivated"),

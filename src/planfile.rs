@@ -101,6 +101,7 @@ impl PlanUser {
             license_type: self.license_type.clone(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         }
     }
 }
@@ -275,6 +276,7 @@ mod tests {
             license_type: "F".into(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         }
     }
 

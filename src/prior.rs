@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::report::{HEADER, OutcomeKind};
+use crate::report::{BASE_HEADER, HEADER, OutcomeKind};
 
 /// One row of an earlier report, its text kept as written (cells stay neutralised).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -27,6 +27,11 @@ pub struct PriorRow {
     pub attempts: String,
     pub error: String,
     pub finished_at: String,
+    /// The licence type and access level before the change (empty in reports that predate them).
+    #[serde(default)]
+    pub license_type: String,
+    #[serde(default)]
+    pub access_level_id: String,
 }
 
 impl PriorRow {
@@ -42,7 +47,8 @@ pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
     let shown = path.display();
     let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| format!("{shown}: {e}"))?;
     let header = reader.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
-    if header.iter().collect::<Vec<_>>() != HEADER {
+    let columns: Vec<&str> = header.iter().collect();
+    if columns != HEADER && columns != BASE_HEADER {
         return Err(format!("{shown}: not a wf-offboard report (its header is not `{}`)", HEADER.join(",")));
     }
     let mut rows = Vec::new();
@@ -154,6 +160,7 @@ mod tests {
                 license_type: String::new(),
                 last_login: String::new(),
                 scheduled: String::new(),
+                access_level_id: String::new(),
             };
             let plan = vec![PlannedRow {
                 input: InputRow { row: 1, line: 2, value: "ada".into(), date: None },

@@ -31,6 +31,12 @@ pub struct Profile {
     pub private_key_file: Option<PathBuf>,
     pub customer_id: Option<String>,
     pub user_id: Option<String>,
+    /// Adobe IMS Server-to-Server instead: the credential's client ID (secret from env
+    /// WORKFRONT_IMS_CLIENT_SECRET), the organisation ID, the scopes and the IMS host.
+    pub ims_client_id: Option<String>,
+    pub ims_org_id: Option<String>,
+    pub ims_scopes: Option<String>,
+    pub ims_url: Option<String>,
     pub rate: Option<u32>,
     pub concurrency: Option<usize>,
     /// `N` or `P%`, as `--max-deactivations` takes it.

@@ -146,6 +146,15 @@ pub fn unneutralise(cell: &str) -> &str {
 /// One outcome as the report's cells, in [`HEADER`] order, neutralised.
 pub fn record(o: &Outcome) -> Vec<String> {
     let user = o.user.as_deref();
+    let mut cells = base_record(o);
+    cells.push(neutralise(user.map_or("", |u| u.license_type.as_str())));
+    cells.push(neutralise(user.map_or("", |u| u.access_level_id.as_str())));
+    cells
+}
+
+/// The first 13 cells, in [`BASE_HEADER`] order (the audit CSV adds its own columns to these).
+pub fn base_record(o: &Outcome) -> Vec<String> {
+    let user = o.user.as_deref();
     let text = |f: fn(&DirUser) -> &str| neutralise(user.map_or("", f));
     vec![
         o.row.to_string(),
@@ -229,8 +238,29 @@ fn headerless<W: Write>(inner: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().has_headers(false).from_writer(inner)
 }
 
-/// The report's header, exactly.
-pub const HEADER: [&str; 13] = [
+/// The report's header, exactly: the 13 columns reports always had, then the user's licence
+/// type and access level as listed before the change (so an undo can restore the access level).
+pub const HEADER: [&str; 15] = [
+    "row",
+    "input",
+    "matched_by",
+    "user_id",
+    "name",
+    "username",
+    "email",
+    "was_active",
+    "outcome",
+    "http_status",
+    "attempts",
+    "error",
+    "finished_at",
+    "license_type",
+    "access_level_id",
+];
+
+/// The first 13 columns: reports written before the licence and access level were kept have
+/// only these, and the audit CSV starts with them.
+pub const BASE_HEADER: [&str; 13] = [
     "row",
     "input",
     "matched_by",
@@ -344,7 +374,10 @@ mod tests {
         w.finish().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "row,input,matched_by,user_id,name,username,email,was_active,outcome,http_status,attempts,error,finished_at");
+        assert_eq!(
+            lines[0],
+            "row,input,matched_by,user_id,name,username,email,was_active,outcome,http_status,attempts,error,finished_at,license_type,access_level_id"
+        );
         assert!(lines[1].starts_with("1,a,") && lines[2].starts_with("2,'=b,"));
     }
 

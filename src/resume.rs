@@ -109,6 +109,7 @@ mod tests {
             license_type: String::new(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         };
         PlannedRow {
             input: InputRow { row, line: row as u64 + 1, value: id.into(), date: None },
@@ -133,6 +134,8 @@ mod tests {
             attempts: "2".into(),
             error: String::new(),
             finished_at: "then".into(),
+            license_type: String::new(),
+            access_level_id: String::new(),
         }
     }
 

@@ -93,6 +93,9 @@ pub async fn sign_in(run: &RunSettings, pacing: &Pacing, password: Option<Secret
             let host = &run.connection.host;
             return client.with_oauth(config.clone()).await.map_err(|e| format!("signing in to {host} with OAuth2 failed: {e}"));
         }
+        AuthSource::Ims(config) => {
+            return client.with_ims(config.clone()).await.map_err(|e| format!("signing in with Adobe IMS failed: {e}"));
+        }
         AuthSource::Password { username, .. } => username,
     };
     let Some(password) = password else {
@@ -101,9 +104,14 @@ pub async fn sign_in(run: &RunSettings, pacing: &Pacing, password: Option<Secret
     let attempted = if run.dry_run {
         pacing.send(|| client.login(username, &password)).await.result.map(Auth::Session)
     } else {
-        pacing.send(|| client.generate_api_key(username, &password)).await.result.map(Auth::ApiKey)
+        pacing.send(|| client.existing_or_new_api_key(username, &password)).await.result.map(Auth::ApiKey)
     };
-    let auth = attempted.map_err(|e| format!("signing in to {} as {username} failed: {e}", run.connection.host))?;
+    let auth = attempted.map_err(|e| {
+        format!(
+            "signing in to {} as {username} failed: {e}\npassword sign-in through the API is gone on tenants on the Adobe Business Platform (all of them since 2026): sign in with an Adobe Developer Console credential (--ims-client-id, see the README), a Workfront OAuth2 application (--client-id), or an API key from Setup > System > Customer Info (env WORKFRONT_API_KEY)",
+            run.connection.host
+        )
+    })?;
     Ok(client.with_auth(auth))
 }
 

@@ -13,7 +13,7 @@ use crate::guard::Limit;
 use crate::input::{ColumnSpec, ReadOptions, TextEncoding};
 use crate::profile::Profile;
 use crate::secret::Secret;
-use crate::workfront::OAuthConfig;
+use crate::workfront::{DEFAULT_IMS_SCOPES, DEFAULT_IMS_URL, ImsConfig, OAuthConfig};
 
 /// Where the tenant is.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub enum AuthSource {
     Password { username: String, password: Option<Secret> },
     /// OAuth2 machine to machine: a signed JWT exchanged for an access token.
     OAuth(OAuthConfig),
+    /// Adobe IMS Server-to-Server: a client-credentials token, sent as a Bearer token.
+    Ims(ImsConfig),
 }
 
 /// Validated settings every run that changes users shares.
@@ -339,6 +341,9 @@ fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> 
 /// `WORKFRONT_API_KEY`.
 fn auth_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
     let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
+    if let Some(client_id) = args.ims_client_id.as_ref().or(profile.and_then(|p| p.ims_client_id.as_ref())) {
+        return ims(args, profile, client_id, env).map(AuthSource::Ims);
+    }
     if let Some(client_id) = &args.client_id {
         return oauth(args, None, client_id, env).map(AuthSource::OAuth);
     }
@@ -397,6 +402,39 @@ fn oauth(
         private_key: read_secret_file(path, "private key")?,
         customer_id: text(&args.customer_id, |p| &p.customer_id).ok_or_else(|| missing("--customer-id"))?,
         user_id: text(&args.user_id, |p| &p.user_id).ok_or_else(|| missing("--user-id"))?,
+    })
+}
+
+/// The Adobe IMS settings: flags (or their env), else the profile's; the secret from env
+/// WORKFRONT_IMS_CLIENT_SECRET only.
+fn ims(
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+    client_id: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ImsConfig, String> {
+    let text = |flag: &Option<String>, from: fn(&Profile) -> &Option<String>| {
+        flag.clone().or_else(|| profile.and_then(|p| from(p).clone())).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    };
+    let client_secret = env("WORKFRONT_IMS_CLIENT_SECRET")
+        .map(Secret::new)
+        .filter(|s| !s.is_empty())
+        .ok_or("--ims-client-id needs the client secret in env WORKFRONT_IMS_CLIENT_SECRET (from the credential's page in the Adobe Developer Console)")?;
+    let org_id = text(&args.ims_org_id, |p| &p.ims_org_id)
+        .ok_or("--ims-client-id needs --ims-org-id (or env WORKFRONT_IMS_ORG_ID): the organisation ID ending in @AdobeOrg, on the credential's page")?;
+    let url_text = text(&args.ims_url, |p| &p.ims_url).unwrap_or_else(|| DEFAULT_IMS_URL.to_string());
+    let url = Url::parse(&url_text).map_err(|e| format!("--ims-url {url_text:?}: {e} (write it as https://ims-na1.adobelogin.com)"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if url.host_str().is_some_and(is_loopback) => {}
+        _ => return Err(format!("--ims-url {url_text}: use https (plain http only to a local simulator on loopback)")),
+    }
+    Ok(ImsConfig {
+        client_id: client_id.trim().to_string(),
+        client_secret,
+        org_id,
+        scopes: text(&args.ims_scopes, |p| &p.ims_scopes).unwrap_or_else(|| DEFAULT_IMS_SCOPES.to_string()),
+        url,
     })
 }
 
@@ -469,6 +507,10 @@ mod tests {
             customer_id: None,
             user_id: None,
             profile: None,
+            ims_client_id: None,
+            ims_org_id: None,
+            ims_scopes: None,
+            ims_url: None,
         };
         assert!(matches!(auth(&args, None, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
         assert!(auth(&args, None, &|_| None).is_err());

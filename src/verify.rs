@@ -54,7 +54,8 @@ impl Target {
         match self {
             Target::Inactive => !user.is_active,
             Target::Active => user.is_active,
-            Target::Scheduled(_) => !user.scheduled.is_empty(),
+            // Workfront keeps the date only: the stored day must be the day sent.
+            Target::Scheduled(at) => !user.scheduled.is_empty() && user.scheduled.get(..10) == at.get(..10),
         }
     }
 
@@ -76,7 +77,8 @@ impl Target {
 
     fn missing(&self, user: &DirUser) -> String {
         match self {
-            Target::Scheduled(_) => "reading the user back shows no scheduledDeactivationDate".into(),
+            Target::Scheduled(_) if user.scheduled.is_empty() => "reading the user back shows no scheduledDeactivationDate".into(),
+            Target::Scheduled(at) => format!("reading the user back shows scheduledDeactivationDate {}, not {at}", user.scheduled),
             _ => format!("reading the user back shows them still {}", if user.is_active { "active" } else { "inactive" }),
         }
     }
@@ -153,6 +155,7 @@ mod tests {
             license_type: String::new(),
             last_login: String::new(),
             scheduled: String::new(),
+            access_level_id: String::new(),
         }
     }
 

@@ -208,20 +208,43 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
     }
     match req.kind() {
         Kind::Search => search(state, req, caller, seq),
-        Kind::Count => match Query::parse(&req.params(), caller) {
+        Kind::Count => match query_for(state, req, caller) {
             Ok(q) => ok(json!({ "count": q.count(&state.tenant()) })),
             Err(e) => bad(e),
         },
-        Kind::Get => get(state, req),
+        Kind::Get => get(state, req, caller),
         Kind::Update => update_one(state, req, seq),
         Kind::BulkUpdate => update_bulk(state, req),
         _ => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("{} on USER is not supported here", req.method)),
     }
 }
 
+/// Checks an IMS access token (`Authorization: Bearer` with `x-gw-ims-org-id`): the caller is
+/// the credential's technical account.
+fn authenticate_bearer(state: &SimState, req: &ApiRequest, token: &str) -> Result<u128, Reply> {
+    let refused = |message: &str| Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", message));
+    let (Some(app), Some(account)) = (&state.credentials.ims, state.technical_account) else {
+        return refused("You are not currently logged in");
+    };
+    let expires = state.bearers_mut().get(token).copied();
+    let Some(expires) = expires else { return refused("You are not currently logged in") };
+    if expires <= std::time::Instant::now() {
+        state.stats_mut().expired_bearers += 1;
+        return refused("The access token has expired");
+    }
+    let org = req.headers.get("x-gw-ims-org-id").and_then(|v| v.to_str().ok());
+    if org != Some(app.org_id.as_str()) {
+        return refused("The x-gw-ims-org-id header does not name this organization");
+    }
+    Ok(account)
+}
+
 /// Checks the `apiKey` header or parameter, or a session; returns the caller's user ID.
 fn authenticate(state: &SimState, req: &ApiRequest) -> Result<u128, Reply> {
     let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(token) = header("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+        return authenticate_bearer(state, req, token.trim());
+    }
     let query = |name: &str| req.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let key = header("apiKey").or_else(|| query("apiKey"));
     let session = header("SessionID").or_else(|| query("sessionID"));
@@ -256,7 +279,18 @@ fn check_password(state: &SimState, req: &ApiRequest) -> Result<(), Reply> {
     }
 }
 
+/// Password sign-in is gone on every organisation on the Adobe Business Platform.
+fn legacy_refused(state: &SimState) -> Option<Reply> {
+    (!state.credentials.legacy_login).then(|| {
+        let message = "Logging in to Workfront through the API with a username and password is not available for organizations on the Adobe Business Platform.";
+        error(StatusCode::UNAUTHORIZED, "AuthenticationException", message)
+    })
+}
+
 fn login(state: &SimState, req: &ApiRequest) -> Reply {
+    if let Some(reply) = legacy_refused(state) {
+        return reply;
+    }
     if let Err(reply) = check_password(state, req) {
         return reply;
     }
@@ -271,17 +305,48 @@ fn api_key_action(state: &SimState, req: &ApiRequest) -> Reply {
     if req.method != Method::PUT {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("action {action} needs method=put"));
     }
+    if let Some(reply) = legacy_refused(state) {
+        return reply;
+    }
+    if let Err(reply) = check_password(state, req) {
+        return reply;
+    }
+    let has_key = &state.has_api_key;
     match action {
-        "generateApiKey" | "getApiKey" => match check_password(state, req) {
-            Ok(()) => ok(json!({ "result": state.credentials.api_key })),
-            Err(reply) => reply,
-        },
+        // The existing key, or "" when the user has none.
+        "getApiKey" => {
+            state.stats_mut().api_keys_got += 1;
+            let key = if has_key.load(std::sync::atomic::Ordering::SeqCst) { state.credentials.api_key.as_str() } else { "" };
+            ok(json!({ "result": key }))
+        }
+        // A key is made (on a real tenant, this rotates it, breaking the user's other scripts).
+        "generateApiKey" => {
+            state.stats_mut().api_keys_generated += 1;
+            has_key.store(true, std::sync::atomic::Ordering::SeqCst);
+            ok(json!({ "result": state.credentials.api_key }))
+        }
         other => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("unknown action {other}")),
     }
 }
 
+/// The query as `caller` may run it: a caller who is not a System Administrator sees only its
+/// home group (and itself).
+fn query_for(state: &SimState, req: &ApiRequest, caller: u128) -> Result<Query, super::query::BadQuery> {
+    let mut query = Query::parse(&req.params(), caller)?;
+    if let Some((group, false)) = caller_role(state, caller) {
+        query.restrict_to(group, caller);
+    }
+    Ok(query)
+}
+
+/// The caller's home group and whether it is a System Administrator.
+fn caller_role(state: &SimState, caller: u128) -> Option<(u32, bool)> {
+    let tenant = state.tenant();
+    tenant.index_of(caller).map(|i| (tenant.users[i].home_group, tenant.users[i].is_admin))
+}
+
 fn search(state: &SimState, req: &ApiRequest, caller: u128, seq: u64) -> Reply {
-    let query = match Query::parse(&req.params(), caller) {
+    let query = match query_for(state, req, caller) {
         Ok(q) => q,
         Err(e) => return bad(e),
     };
@@ -291,13 +356,19 @@ fn search(state: &SimState, req: &ApiRequest, caller: u128, seq: u64) -> Reply {
     ok(Value::Array(page))
 }
 
-fn get(state: &SimState, req: &ApiRequest) -> Reply {
+fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
     let (fields, all) = match parse_fields(&req.params()) {
         Ok(f) => f,
         Err(e) => return bad(e),
     };
+    let role = caller_role(state, caller);
     let tenant = state.tenant();
-    let lookup = |text: &str| parse_id(text).and_then(|id| tenant.index_of(id)).map(|i| &tenant.users[i]);
+    // A user the caller may not see does not exist for it.
+    let visible = |u: &&User| match role {
+        Some((group, false)) => u.home_group == group || u.id == caller,
+        _ => true,
+    };
+    let lookup = |text: &str| parse_id(text).and_then(|id| tenant.index_of(id)).map(|i| &tenant.users[i]).filter(visible);
     // `id=A,B` and `id=A&id=B` both name several users.
     let ids: Vec<String> = req
         .params()
@@ -381,11 +452,17 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
                 next.scheduled = match value {
                     Value::Null => None,
                     Value::String(text) if text.is_empty() => None,
-                    Value::String(text) => match super::schedule::parse_moment(text) {
-                        Some(at) => Some((text.as_str().into(), at)),
+                    Value::String(text) => match super::schedule::store_date(text) {
+                        Some((stored, at)) => Some((stored.into(), at)),
                         None => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"))),
                     },
                     other => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"))),
+                };
+            }
+            "accessLevelID" => {
+                next.access_level = match value.as_str().and_then(parse_id) {
+                    Some(level) => Some(level),
+                    None => return Err(invalid(format!("Invalid Parameter: accessLevelID {value} is not an access level ID"))),
                 };
             }
             "isAdmin" | "name" | "username" | "licenseType" | "lastLoginDate" => {
@@ -396,6 +473,14 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
     }
     if user.is_active && !next.is_active && admin_email_user == Some(user.id) {
         let message = "Invalid Parameter: isActive. The Admin Email user (Setup > Customer Info) cannot be deactivated.";
+        return Err(invalid(message.into()));
+    }
+    if user.is_active && !next.is_active && !changes.contains_key("accessLevelID") {
+        // Deactivation frees the licence: the access level goes with it.
+        next.access_level = None;
+    }
+    if !user.is_active && next.is_active && next.access_level.is_none() {
+        let message = "Invalid Parameter: accessLevelID. Choose an access level to reactivate this user.";
         return Err(invalid(message.into()));
     }
     Ok(next)

@@ -12,6 +12,7 @@
 //! at `GET /__sim/users` (search filters apply) and `GET /__sim/users/<ID>`.
 
 mod api;
+mod ims;
 mod oauth;
 mod query;
 mod schedule;
@@ -24,11 +25,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use api::MAX_BULK;
+pub use ims::{ImsApp, technical_account_username};
 pub use oauth::{OAuthApp, public_key_from_pem};
 pub use query::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use server::serve;
 pub use state::{Credentials, Faults, SimState, Stats};
-pub use tenant::{Tenant, TenantError, User, Work};
+pub use tenant::{Tenant, TenantError, User, Work, access_level_for};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -153,8 +155,20 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
             return Exit::Fatal;
         }
     };
-    let credentials =
-        Credentials { api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)), password: args.password.clone(), oauth };
+    let ims = args.ims_client_id.as_ref().map(|client_id| ImsApp {
+        client_id: client_id.clone(),
+        client_secret: args.ims_client_secret.clone(),
+        org_id: args.ims_org_id.clone(),
+        ttl: std::time::Duration::from_millis(args.ims_token_ttl_ms),
+        admin: args.ims_admin,
+    });
+    let credentials = Credentials {
+        api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)),
+        password: args.password.clone(),
+        oauth,
+        ims,
+        legacy_login: args.legacy_login,
+    };
     let faults = Faults {
         max_in_flight: args.max_in_flight,
         latency: std::time::Duration::from_millis(args.latency_ms),

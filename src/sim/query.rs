@@ -30,6 +30,8 @@ pub struct Query {
     limit: usize,
     fields: Vec<Field>,
     all_fields: bool,
+    /// For a caller who is not a System Administrator: only its home group's users and itself.
+    scope: Option<(u32, u128)>,
 }
 
 #[derive(Debug)]
@@ -67,6 +69,8 @@ pub enum Field {
     LicenseType,
     LastLoginDate,
     ScheduledDeactivationDate,
+    HomeGroupID,
+    AccessLevelID,
 }
 
 const ALL_FIELDS: &[(&str, Field)] = &[
@@ -82,6 +86,8 @@ const ALL_FIELDS: &[(&str, Field)] = &[
     ("licenseType", Field::LicenseType),
     ("lastLoginDate", Field::LastLoginDate),
     ("scheduledDeactivationDate", Field::ScheduledDeactivationDate),
+    ("homeGroupID", Field::HomeGroupID),
+    ("accessLevelID", Field::AccessLevelID),
 ];
 
 /// A field's value, borrowed where it can be.
@@ -117,6 +123,11 @@ impl Field {
             Field::ScheduledDeactivationDate => match &user.scheduled {
                 None => FieldValue::Null,
                 Some((text, _)) => FieldValue::Text(text.to_string()),
+            },
+            Field::HomeGroupID => FieldValue::Text(format!("{:032x}", 0x6_0000_0000_u128 | u128::from(user.home_group))),
+            Field::AccessLevelID => match user.access_level {
+                None => FieldValue::Null,
+                Some(level) => FieldValue::Text(format!("{level:032x}")),
             },
             Field::LastLoginDate => match user.last_login_days_ago {
                 None => FieldValue::Null,
@@ -229,13 +240,21 @@ impl Query {
         Ok(())
     }
 
+    /// Shows only what a caller who is not a System Administrator may see: the users of its
+    /// home group, and itself. Workfront answers such a caller with a partial list (or none),
+    /// never with a 403, and counts the same way.
+    pub fn restrict_to(&mut self, home_group: u32, caller: u128) {
+        self.scope = Some((home_group, caller));
+    }
+
     fn matches(&self, user: &User) -> bool {
-        self.filters.iter().all(|f| f.matches(user))
+        let visible = self.scope.is_none_or(|(group, caller)| user.home_group == group || user.id == caller);
+        visible && self.filters.iter().all(|f| f.matches(user))
     }
 
     /// Is this the common case that needs no scan: no filters, ID order or none?
     fn is_plain_listing(&self) -> bool {
-        self.filters.is_empty() && self.sorts.len() <= 1 && self.sorts.iter().all(|(f, _)| *f == Field::Id)
+        self.scope.is_none() && self.filters.is_empty() && self.sorts.len() <= 1 && self.sorts.iter().all(|(f, _)| *f == Field::Id)
     }
 
     /// The users that may match, by index: those an `ID` (`eq`/`in`) filter names, looked up
@@ -255,7 +274,7 @@ impl Query {
 
     /// How many users match (for `count`).
     pub fn count(&self, tenant: &Tenant) -> usize {
-        if self.filters.is_empty() {
+        if self.filters.is_empty() && self.scope.is_none() {
             tenant.users.len()
         } else {
             self.candidates(tenant).into_iter().filter(|&i| self.matches(&tenant.users[i])).count()

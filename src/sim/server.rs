@@ -68,6 +68,7 @@ fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/attask/api/{*path}", any(api_request))
         .route("/integrations/oauth2/api/v1/jwt/exchange", post(jwt_exchange))
+        .route("/ims/token/v3", post(ims_token))
         .route("/__sim/stats", get(stats))
         .route("/__sim/stats/reset", post(reset_stats))
         .route("/__sim/clock", post(advance_clock))
@@ -162,6 +163,14 @@ async fn jwt_exchange(State(state): State<Arc<SimState>>, body: axum::body::Byte
     state.stats_mut().requests += 1;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let (status, answer) = super::oauth::exchange(&state, &form);
+    (status, axum::Json(answer)).into_response()
+}
+
+/// `POST /ims/token/v3` with a URL-encoded body (Adobe IMS, Server-to-Server).
+async fn ims_token(State(state): State<Arc<SimState>>, body: axum::body::Bytes) -> Response {
+    state.stats_mut().requests += 1;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (status, answer) = super::ims::token(&state, &form);
     (status, axum::Json(answer)).into_response()
 }
 

@@ -53,7 +53,7 @@ impl Default for Faults {
 }
 
 /// Credentials the simulated tenant accepts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Credentials {
     /// The API user's API key, accepted in the `apiKey` header or query parameter.
     pub api_key: String,
@@ -61,6 +61,11 @@ pub struct Credentials {
     pub password: String,
     /// The OAuth2 application, if the tenant has one (`/integrations/oauth2/…/jwt/exchange`).
     pub oauth: Option<super::oauth::OAuthApp>,
+    /// The Adobe Developer Console credential, if the organisation has one (`/ims/token/v3`).
+    pub ims: Option<super::ims::ImsApp>,
+    /// Accept `login` and password API-key requests, as tenants did before every organisation
+    /// moved to the Adobe Business Platform; refused by default, as on every current tenant.
+    pub legacy_login: bool,
 }
 
 /// Everything a handler needs; shared behind an `Arc`.
@@ -69,8 +74,14 @@ pub struct SimState {
     pub(crate) tenant: RwLock<Tenant>,
     pub(crate) credentials: Credentials,
     pub(crate) faults: Faults,
+    /// The IMS credential's technical account user, if the organisation has a credential.
+    pub technical_account: Option<u128>,
     /// Session IDs from `login` (no expiry) and OAuth2 access tokens (expiring).
     pub(crate) sessions: Mutex<HashMap<String, Option<std::time::Instant>>>,
+    /// IMS access tokens and when they expire.
+    pub(crate) bearers: Mutex<HashMap<String, std::time::Instant>>,
+    /// The API user still has an API key (`getApiKey` answers it; after `clearApiKey`, "").
+    pub(crate) has_api_key: std::sync::atomic::AtomicBool,
     pub(crate) in_flight: AtomicUsize,
     /// Seconds added to the wall clock (`POST /__sim/clock?advance_secs=N`).
     pub(crate) clock_offset: std::sync::atomic::AtomicI64,
@@ -113,6 +124,13 @@ pub struct Stats {
     pub token_exchanges: u64,
     /// Requests refused because their OAuth2 access token had expired.
     pub expired_sessions: u64,
+    /// IMS access tokens issued.
+    pub ims_tokens: u64,
+    /// Requests refused because their IMS token had expired.
+    pub expired_bearers: u64,
+    /// API keys handed out by `getApiKey`, and made by `generateApiKey` (which rotates it).
+    pub api_keys_got: u64,
+    pub api_keys_generated: u64,
     /// True once any request carried an `apiKey` in its URL.
     pub api_key_in_url: bool,
     /// True once any request carried a `password` or `sessionID` in its URL.
@@ -139,12 +157,19 @@ pub(crate) enum Fault {
 
 impl SimState {
     /// State for a tenant with the given credentials and faults.
-    pub fn new(tenant: Tenant, credentials: Credentials, faults: Faults) -> Self {
+    pub fn new(mut tenant: Tenant, credentials: Credentials, faults: Faults) -> Self {
+        let technical_account = credentials
+            .ims
+            .as_ref()
+            .map(|app| tenant.add_technical_account(&super::ims::technical_account_username(&app.client_id), app.admin));
         SimState {
             tenant: RwLock::new(tenant),
             credentials,
             faults,
+            technical_account,
             sessions: Mutex::new(HashMap::new()),
+            bearers: Mutex::new(HashMap::new()),
+            has_api_key: std::sync::atomic::AtomicBool::new(true),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
             due: Mutex::new(BTreeMap::new()),
             in_flight: AtomicUsize::new(0),
@@ -200,12 +225,22 @@ impl SimState {
             {
                 tenant.users[i].is_active = false;
                 tenant.users[i].scheduled = None;
+                tenant.users[i].access_level = None;
             }
         }
     }
 
     pub(crate) fn sessions_mut(&self) -> MutexGuard<'_, HashMap<String, Option<std::time::Instant>>> {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn bearers_mut(&self) -> MutexGuard<'_, HashMap<String, std::time::Instant>> {
+        self.bearers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets the API user's API key, as `clearApiKey` does: `getApiKey` then answers "".
+    pub fn clear_api_key(&self) {
+        self.has_api_key.store(false, Ordering::SeqCst);
     }
 
     pub(crate) fn stats_mut(&self) -> MutexGuard<'_, Stats> {
@@ -285,7 +320,7 @@ mod tests {
     use super::*;
 
     fn state(faults: Faults) -> SimState {
-        let creds = Credentials { api_key: "k".into(), password: "p".into(), oauth: None };
+        let creds = Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() };
         SimState::new(Tenant::generate(10, 1).unwrap(), creds, faults)
     }
 

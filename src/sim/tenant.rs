@@ -29,6 +29,11 @@ pub struct User {
     /// `scheduledDeactivationDate` as the client wrote it, and the moment it names (seconds
     /// since the epoch); the simulator deactivates the user when its clock passes it.
     pub scheduled: Option<(Box<str>, i64)>,
+    /// `homeGroupID`: what a caller who is not a System Administrator can see is its own home
+    /// group's users.
+    pub home_group: u32,
+    /// `accessLevelID`; cleared when the user is deactivated, so reactivating needs one again.
+    pub access_level: Option<u128>,
 }
 
 /// The work a user holds, by status, as the audit's counts see it: tasks assigned (open `INP`,
@@ -61,6 +66,23 @@ impl Work {
             done_projects: some(0.1, 4),
         }
     }
+}
+
+/// The access level a licence type and role come with (IDs are 32 hex characters, as Workfront's).
+pub fn access_level_for(license_type: char, is_admin: bool) -> u128 {
+    let code: u128 = match (is_admin, license_type) {
+        (true, _) => 0xa000,
+        (false, 'F') => 0xa001,
+        (false, 'C') => 0xa002,
+        (false, 'X') => 0xa004,
+        (false, _) => 0xa003,
+    };
+    0xacce55_0000_0000_0000_0000_0000_0000 | code
+}
+
+/// The home group of a user: six groups, spread by ID.
+pub fn home_group_of(id: u128) -> u32 {
+    (crate::rng::mix(id as u64) % 6) as u32 + 1
 }
 
 impl User {
@@ -163,6 +185,8 @@ impl Tenant {
                 last_login_days_ago: (!rng.chance(0.05)).then(|| rng.below(400) as u16),
                 work: Work::default(),
                 scheduled: None,
+                home_group: 0,
+                access_level: None,
             });
         }
         // Users 2 and 3: two people sharing one mailbox (a team address), which is legal.
@@ -183,8 +207,37 @@ impl Tenant {
             .map_err(|message| TenantError::File { path: "generated tenant".into(), message })
     }
 
+    /// Adds the IMS credential's technical account: a Contributor (or an administrator), active,
+    /// in a home group of its own. Returns its ID.
+    pub fn add_technical_account(&mut self, username: &str, admin: bool) -> u128 {
+        let id = u128::from(crate::rng::mix(username.len() as u64 ^ 0x7ec4)) << 64 | 0x7ec4_acc7;
+        let license_type = if admin { 'F' } else { 'R' };
+        let user = User {
+            id,
+            first_name: "Technical".into(),
+            last_name: "Account".into(),
+            username: username.into(),
+            email: username.into(),
+            is_active: true,
+            is_admin: admin,
+            license_type,
+            last_login_days_ago: Some(0),
+            work: Work::default(),
+            scheduled: None,
+            home_group: 99,
+            access_level: Some(access_level_for(license_type, admin)),
+        };
+        let at = self.users.partition_point(|u| u.id < id);
+        self.users.insert(at, user);
+        id
+    }
+
     /// Sorts by ID and checks the invariants every tenant must hold.
     fn from_users(mut users: Vec<User>, admin_email_user: Option<u128>, api_user: u128) -> Result<Tenant, String> {
+        for user in &mut users {
+            user.home_group = home_group_of(user.id);
+            user.access_level = Some(access_level_for(user.license_type, user.is_admin));
+        }
         users.sort_unstable_by_key(|u| u.id);
         if let Some(pair) = users.windows(2).find(|w| w[0].id == w[1].id) {
             return Err(format!("duplicate user ID {}", pair[0].id_hex()));
@@ -252,6 +305,8 @@ impl Tenant {
                     ..Work::default()
                 },
                 scheduled: None,
+                home_group: 0,
+                access_level: None,
             });
         }
         let file_err = |message: String| TenantError::File { path: shown.clone(), message };

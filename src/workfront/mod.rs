@@ -6,10 +6,12 @@
 //! does read, so the password is never in a URL either.
 
 mod adaptive;
+mod ims;
 mod oauth;
 mod retry;
 
 pub use adaptive::{AdaptiveLimit, Slot};
+pub use ims::{DEFAULT_IMS_SCOPES, DEFAULT_IMS_URL, ImsConfig, ImsSession};
 pub use oauth::{OAuthConfig, OAuthSession, exchange_url, signed_jwt};
 pub use retry::{Attempted, Pacing, RetryPolicy};
 
@@ -21,7 +23,8 @@ use serde_json::Value;
 use crate::secret::Secret;
 
 /// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
-pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate";
+pub const USER_FIELDS: &str =
+    "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate,accessLevelID";
 
 /// How the client authenticates each request.
 #[derive(Debug, Clone)]
@@ -32,6 +35,14 @@ pub enum Auth {
     Session(Secret),
     /// An OAuth2 access token in the `sessionID` header, exchanged again when it expires.
     OAuth(std::sync::Arc<OAuthSession>),
+    /// An Adobe IMS access token as `Authorization: Bearer`, with `x-gw-ims-org-id`.
+    Ims(std::sync::Arc<ImsSession>),
+}
+
+/// The per-request credential when it is a token that may be renewed.
+enum Token<'a> {
+    SessionId(&'a Secret),
+    Bearer(&'a Secret, &'a str),
 }
 
 /// Why a request failed, in the terms the retry loop and the report need.
@@ -156,12 +167,31 @@ impl Client {
         self
     }
 
-    /// OAuth2 exchanges made after the first (sessions that expired mid-run), if signed in so.
+    /// OAuth2 exchanges or IMS tokens fetched after the first (tokens that expired mid-run),
+    /// if signed in so.
     pub fn oauth_renewals(&self) -> Option<u64> {
         match &self.auth {
             Some(Auth::OAuth(session)) => Some(session.renewals()),
+            Some(Auth::Ims(session)) => Some(session.renewals()),
             _ => None,
         }
+    }
+
+    /// How the client signs its requests, for messages.
+    pub fn sign_in_method(&self) -> &'static str {
+        match &self.auth {
+            Some(Auth::ApiKey(_)) => "API key",
+            Some(Auth::Session(_)) => "session (username and password, legacy)",
+            Some(Auth::OAuth(_)) => "Workfront OAuth2 (JWT)",
+            Some(Auth::Ims(_)) => "Adobe IMS Server-to-Server",
+            None => "none",
+        }
+    }
+
+    /// Signs in with an Adobe Developer Console credential: the first IMS token.
+    pub async fn with_ims(self, config: ImsConfig) -> Result<Client, ApiError> {
+        let session = ImsSession::start(&self.http, config).await?;
+        Ok(self.with_auth(Auth::Ims(std::sync::Arc::new(session))))
     }
 
     /// HTTP requests sent so far, retries included.
@@ -179,16 +209,30 @@ impl Client {
     /// token expired) gets one new exchange and the same request again: a 401 means the request
     /// was not carried out, so nothing is lost or done twice.
     async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], form: Option<&[(&str, &str)]>) -> Result<Value, ApiError> {
-        let Some(Auth::OAuth(session)) = &self.auth else {
-            return self.call_once(method, path, query, form, None).await;
-        };
-        let (generation, token) = session.current();
-        match self.call_once(method.clone(), path, query, form, Some(&token)).await {
-            Err(e) if e.is_auth() => {
-                session.renew(&self.http, generation).await?;
-                self.call_once(method, path, query, form, Some(&session.current().1)).await
+        match &self.auth {
+            Some(Auth::OAuth(session)) => {
+                let (generation, token) = session.current();
+                match self.call_once(method.clone(), path, query, form, Some(Token::SessionId(&token))).await {
+                    Err(e) if e.is_auth() => {
+                        session.renew(&self.http, generation).await?;
+                        self.call_once(method, path, query, form, Some(Token::SessionId(&session.current().1))).await
+                    }
+                    answered => answered,
+                }
             }
-            answered => answered,
+            Some(Auth::Ims(session)) => {
+                let (generation, token) = session.current(&self.http).await?;
+                let org = session.org_id();
+                match self.call_once(method.clone(), path, query, form, Some(Token::Bearer(&token, org))).await {
+                    Err(e) if e.is_auth() => {
+                        session.renew(&self.http, generation).await?;
+                        let (_, token) = session.current(&self.http).await?;
+                        self.call_once(method, path, query, form, Some(Token::Bearer(&token, org))).await
+                    }
+                    answered => answered,
+                }
+            }
+            _ => self.call_once(method, path, query, form, None).await,
         }
     }
 
@@ -199,7 +243,7 @@ impl Client {
         path: &str,
         query: &[(&str, &str)],
         form: Option<&[(&str, &str)]>,
-        session: Option<&Secret>,
+        token: Option<Token<'_>>,
     ) -> Result<Value, ApiError> {
         let url = self.root.join(path).map_err(|e| ApiError {
             status: None,
@@ -209,8 +253,11 @@ impl Client {
             unreachable: false,
         })?;
         let mut request = self.http.request(method, url).query(query);
-        match (&self.auth, session) {
-            (_, Some(token)) => request = request.header("sessionID", token.expose()),
+        match (&self.auth, token) {
+            (_, Some(Token::SessionId(token))) => request = request.header("sessionID", token.expose()),
+            (_, Some(Token::Bearer(token, org))) => {
+                request = request.header("authorization", format!("Bearer {}", token.expose())).header("x-gw-ims-org-id", org);
+            }
             (Some(Auth::ApiKey(key)), None) => request = request.header("apiKey", key.expose()),
             (Some(Auth::Session(session)), None) => request = request.header("SessionID", session.expose()),
             _ => {}
@@ -264,20 +311,29 @@ impl Client {
         }
     }
 
-    /// `POST user?action=generateApiKey` with the credentials in the form body.
-    pub async fn generate_api_key(&self, username: &str, password: &Secret) -> Result<Secret, ApiError> {
-        let form = [("action", "generateApiKey"), ("method", "PUT"), ("username", username), ("password", password.expose())];
+    /// `POST user?action=<action>` (`getApiKey` or `generateApiKey`) with the credentials in the
+    /// form body; `None` when Workfront answers that the user has no key.
+    async fn api_key_action(&self, action: &str, username: &str, password: &Secret) -> Result<Option<Secret>, ApiError> {
+        let form = [("action", action), ("method", "PUT"), ("username", username), ("password", password.expose())];
         let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
-        match data.get("result").and_then(Value::as_str) {
-            Some(key) if !key.is_empty() => Ok(Secret::new(key)),
-            _ => Err(ApiError {
-                status: Some(200),
-                class: None,
-                message: "generateApiKey returned no key".into(),
-                retry_after: None,
-                unreachable: false,
-            }),
+        Ok(data.get("result").and_then(Value::as_str).filter(|k| !k.is_empty()).map(Secret::new))
+    }
+
+    /// The user's API key: the existing one (`getApiKey`), or, only when there is none, a new
+    /// one (`generateApiKey`, which on a real tenant replaces the key the user's other
+    /// integrations use), as Workfront's own clients do.
+    pub async fn existing_or_new_api_key(&self, username: &str, password: &Secret) -> Result<Secret, ApiError> {
+        if let Some(key) = self.api_key_action("getApiKey", username, password).await? {
+            return Ok(key);
         }
+        let no_key = || ApiError {
+            status: Some(200),
+            class: None,
+            message: "generateApiKey returned no key".into(),
+            retry_after: None,
+            unreachable: false,
+        };
+        self.api_key_action("generateApiKey", username, password).await?.ok_or_else(no_key)
     }
 
     /// `POST login` with the credentials in the form body; returns a session ID. Used by dry
@@ -351,9 +407,15 @@ impl Client {
 
     /// `PUT user/<ID>?updates={"isActive":"false"}` (or `"true"` to reactivate); returns the
     /// user as Workfront now has it.
-    pub async fn set_active(&self, id: &str, active: bool) -> Result<Value, ApiError> {
-        let updates = if active { r#"{"isActive":"true"}"# } else { r#"{"isActive":"false"}"# };
-        let query = [("updates", updates), ("fields", "isActive")];
+    /// A reactivation gives the user `access_level` back (Workfront clears it on deactivation
+    /// and asks for one again, as the UI does).
+    pub async fn set_active(&self, id: &str, active: bool, access_level: Option<&str>) -> Result<Value, ApiError> {
+        let mut updates = serde_json::json!({ "isActive": if active { "true" } else { "false" } });
+        if let Some(level) = access_level.filter(|_| active) {
+            updates["accessLevelID"] = level.into();
+        }
+        let updates = updates.to_string();
+        let query = [("updates", updates.as_str()), ("fields", "isActive,accessLevelID")];
         self.call(Method::PUT, &format!("user/{id}"), &query, None).await
     }
 
@@ -369,9 +431,17 @@ impl Client {
     /// answers `{"success":true}` or an error, and rolls everything back on an error. Sent as a
     /// POST with `method=PUT` and the fields in the form body (which Workfront reads on POST), so
     /// a hundred IDs never make an over-long URL.
-    pub async fn set_active_bulk(&self, ids: &[String], active: bool) -> Result<(), ApiError> {
-        let items: Vec<Value> =
-            ids.iter().map(|id| serde_json::json!({ "ID": id, "isActive": if active { "true" } else { "false" } })).collect();
+    pub async fn set_active_bulk(&self, users: &[(String, Option<String>)], active: bool) -> Result<(), ApiError> {
+        let items: Vec<Value> = users
+            .iter()
+            .map(|(id, level)| {
+                let mut item = serde_json::json!({ "ID": id, "isActive": if active { "true" } else { "false" } });
+                if let Some(level) = level.as_ref().filter(|_| active) {
+                    item["accessLevelID"] = level.as_str().into();
+                }
+                item
+            })
+            .collect();
         let updates = Value::Array(items).to_string();
         let form = [("method", "PUT"), ("updates", updates.as_str()), ("atomic", "true")];
         let data = self.call(Method::POST, "user", &[], Some(&form)).await?;

@@ -148,7 +148,7 @@ async fn throttling_errors_and_dropped_connections_are_retried_until_every_targe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_and_password_never_appear_in_urls_output_or_report() {
-    let sim = start_sim(400, 6, calm()).await;
+    let sim = crate::util::start_legacy_sim(400, 6, calm()).await;
     let target = users(&sim).into_iter().find(|u| u.is_active && !u.is_admin).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "k.csv", &format!("username\n{}\nnobody\n", target.username));

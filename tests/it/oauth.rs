@@ -34,7 +34,7 @@ async fn start(public_pem: &str, ttl: Duration, latency: Duration) -> SimHandle 
         public_key: sim::public_key_from_pem(public_pem).expect("a public key"),
         session_ttl: ttl,
     };
-    let credentials = Credentials { api_key: sim::default_api_key(81), password: "pw".into(), oauth: Some(app) };
+    let credentials = Credentials { api_key: sim::default_api_key(81), password: "pw".into(), oauth: Some(app), ..Default::default() };
     let faults = Faults { latency, ..Faults::default() };
     sim::start("127.0.0.1:0", Tenant::generate(300, 81).unwrap(), credentials, faults).await.unwrap()
 }

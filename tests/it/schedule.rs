@@ -38,13 +38,23 @@ async fn later_dates_are_scheduled_and_today_or_earlier_deactivate_now() {
     let rows = read_report(&real);
     let got: Vec<&str> = rows.iter().map(|r| r["outcome"].as_str()).collect();
     assert_eq!(got, ["deactivated", "deactivated", "scheduled", "scheduled", "invalid", "invalid", "deactivated"]);
-    assert!(rows[2]["error"].contains(&format!("{soon}T23:59:59:000+0000")), "{}", rows[2]["error"]);
+    // Midnight after the last day, and what Workfront stored, read back.
+    let after = soon.tomorrow().unwrap();
+    let expected = format!("deactivation scheduled for {after}T00:00:00:000+0000; read back: {after}T00:00:00:000+0000");
+    assert_eq!(rows[2]["error"], expected);
     assert!(rows[4]["error"].contains("could be day/month or month/day"), "{}", rows[4]["error"]);
     assert!(rows[5]["error"].contains("not a date in the calendar"));
     assert!(is_active(&sim, &people[2].id_hex()) && is_active(&sim, &people[3].id_hex()), "scheduled users keep access until then");
     assert!(!is_active(&sim, &people[0].id_hex()) && !is_active(&sim, &people[6].id_hex()));
     assert!(is_active(&sim, &people[4].id_hex()), "an invalid row is not touched");
 
+    // The leaver keeps their last day: still active an hour before it ends, inactive after it.
+    let last_day_end = soon.tomorrow().unwrap().at(0, 0, 0, 0).to_zoned(utc.clone()).unwrap().timestamp().as_second();
+    let now_secs = sim.state.now();
+    sim.state.advance_clock(last_day_end - now_secs - 3600);
+    assert!(is_active(&sim, &people[2].id_hex()), "still active during the last day");
+    sim.state.advance_clock(2 * 3600);
+    assert!(!is_active(&sim, &people[2].id_hex()), "deactivated at midnight after the last day");
     sim.state.advance_clock(40 * 24 * 3600);
     assert!(!is_active(&sim, &people[2].id_hex()), "deactivated when the scheduled day ended");
     assert!(is_active(&sim, &people[3].id_hex()), "2099 has not come yet");
@@ -64,7 +74,7 @@ async fn the_time_zone_decides_what_today_is() {
     let output = deactivate(&sim, &input, &report, &["--dry-run", "--force", "--timezone", "Pacific/Pago_Pago"]).await;
     let row = &read_report(&report)[0];
     assert_eq!(row["outcome"], "would_schedule", "{}", printed(&output));
-    assert!(row["error"].contains(&format!("{ahead}T23:59:59:000-1100")), "{}", row["error"]);
+    assert!(row["error"].contains(&format!("{}T00:00:00:000-1100", ahead.tomorrow().unwrap())), "{}", row["error"]);
     let output = deactivate(&sim, &input, &report, &["--dry-run", "--force", "--timezone", "Mars/Olympus_Mons"]).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(printed(&output).contains("--timezone \"Mars/Olympus_Mons\""), "{}", printed(&output));

@@ -58,7 +58,7 @@ fn urlencode(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authentication_header_query_form_and_sign_in() {
-    let sim = start_sim(50, 7, calm()).await;
+    let sim = crate::util::start_legacy_sim(50, 7, calm()).await;
     let client = http();
     let response = client.get(api(&sim, "user/count")).send().await.unwrap();
     assert_eq!(response.status(), 401);

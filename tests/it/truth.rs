@@ -164,7 +164,8 @@ async fn apply_refuses_to_deactivate_the_api_user_or_an_administrator_it_meets_a
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     {
         let mut tenant = sim.state.tenant_mut();
-        tenant.api_user = people[0].id; // the key now belongs to a planned user
+        tenant.api_user = people[0].id; // the key now belongs to a planned user, an administrator
+        tenant.users.iter_mut().find(|u| u.id == people[0].id).unwrap().is_admin = true;
         tenant.users.iter_mut().find(|u| u.id == people[1].id).unwrap().is_admin = true;
     }
     let report = dir.path().join("applied.csv");
@@ -304,7 +305,7 @@ async fn ctrl_c_during_the_read_back_ends_unchecked_rows_could_not_confirm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_while_signing_in_skips_every_row_and_releases_the_lock() {
     let faults = Faults { latency: Duration::from_millis(1500), seed: 90, ..Faults::default() };
-    let sim = start_sim(300, 90, faults).await;
+    let sim = crate::util::start_legacy_sim(300, 90, faults).await;
     let people = leavers(&sim, 3);
     let dir = tempfile::tempdir().unwrap();
     let input = id_list(dir.path(), "in.csv", &people);

@@ -9,8 +9,19 @@ use wf_offboard::sim::{self, Credentials, Faults, SimHandle, Tenant};
 
 /// A simulator on 127.0.0.1:0 with a generated tenant.
 pub async fn start_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
+    start_sim_with(users, seed, faults, Credentials::default()).await
+}
+
+/// A simulator that still accepts password sign-in (`--legacy-login`), as tenants did before
+/// the Adobe Business Platform.
+pub async fn start_legacy_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
+    start_sim_with(users, seed, faults, Credentials { legacy_login: true, ..Credentials::default() }).await
+}
+
+/// A simulator with `extra` credentials (IMS, legacy login) besides the key and password.
+pub async fn start_sim_with(users: usize, seed: u64, faults: Faults, extra: Credentials) -> SimHandle {
     let tenant = Tenant::generate(users, seed).expect("tenant");
-    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into(), oauth: None };
+    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into(), ..extra };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("simulator starts")
 }
 
@@ -147,10 +158,14 @@ pub async fn put_inactive(sim: &SimHandle, id: &str) -> reqwest::Response {
 /// `PUT user/<id>?updates={"isActive":<active>}` with the key: what an administrator (or
 /// another integration) does by hand.
 pub async fn put_active(sim: &SimHandle, id: &str, active: bool) -> reqwest::Response {
+    // Reactivating asks for an access level again, as the UI does: the one the licence comes with.
+    let level = users(sim).iter().find(|u| u.id_hex() == id).map(|u| sim::access_level_for(u.license_type, u.is_admin)).unwrap_or(0);
+    let updates =
+        if active { format!(r#"{{"isActive":true,"accessLevelID":"{level:032x}"}}"#) } else { r#"{"isActive":false}"#.to_string() };
     http()
         .put(api(sim, &format!("user/{id}")))
         .header("apiKey", sim.api_key())
-        .query(&[("updates", format!(r#"{{"isActive":{active}}}"#))])
+        .query(&[("updates", updates)])
         .send()
         .await
         .expect("request")
