@@ -77,7 +77,7 @@ pub fn access_level_for(license_type: char, is_admin: bool) -> u128 {
         (false, 'X') => 0xa004,
         (false, _) => 0xa003,
     };
-    0xacce55_0000_0000_0000_0000_0000_0000 | code
+    0x00ac_ce55_0000_0000_0000_0000_0000_0000 | code
 }
 
 /// The home group of a user: six groups, spread by ID.
