@@ -13,7 +13,9 @@ use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
-use crate::session::{Direction, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
+use crate::session::{
+    Direction, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early,
+};
 use crate::settings::ApplySettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
@@ -23,7 +25,10 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    run.check_files(&[&settings.plan], &[]).map_err(fatal)?;
+    let console = admin_console_path(&run.report);
+    let console_output: Vec<(&std::path::Path, &str)> =
+        if run.dry_run { vec![] } else { vec![(console.as_path(), "the Admin Console list")] };
+    run.check_files(&[&settings.plan], &console_output).map_err(fatal)?;
     let source = settings.plan.display().to_string();
     let text = std::fs::read_to_string(&settings.plan).map_err(|e| fatal(format!("{source}: {e}")))?;
     let file = PlanFile::parse(&text, &source).map_err(fatal)?;
@@ -84,7 +89,14 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     if !run.dry_run && !to_write.is_empty() && !run.yes {
         confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
     }
-    let work = Work { plan, carried: Vec::new(), dry_run: run.dry_run, direction: Direction::Deactivate };
+    let work = Work {
+        plan,
+        carried: Vec::new(),
+        dry_run: run.dry_run,
+        direction: Direction::Deactivate,
+        not_found_note: None,
+        admin_console: Some(admin_console_path(&run.report)),
+    };
     let (counts, interrupted) = carry_out(run, &client, &pacing, work, interrupt).await?;
     let exit = counts.exit(interrupted);
     Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent() })

@@ -103,8 +103,8 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     tokio::pin!(interrupt);
-    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
-        Ok(client) => client,
+    let (client, partial) = match sign_in_or_stop(run, &pacing, password, settings.allow_partial_directory, interrupt.as_mut()).await {
+        Ok(opened) => opened,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
         Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in; no audit was written".into())),
     };
@@ -132,7 +132,12 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         (listed, Vec::new())
     };
 
-    let outcomes: Vec<Outcome> = plan.iter().filter_map(|p| settled_outcome(p, true)).collect();
+    let mut outcomes: Vec<Outcome> = plan.iter().filter_map(|p| settled_outcome(p, true)).collect();
+    if let Some(note) = &partial {
+        for outcome in outcomes.iter_mut().filter(|o| o.kind == OutcomeKind::NotFound) {
+            outcome.error = format!("{}; {note}", outcome.error);
+        }
+    }
     let progress = bar(shows_progress(run), "auditing", "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     progress.set_length(outcomes.len() as u64);
     let mut counted = stream::iter(outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))))

@@ -217,6 +217,11 @@ pub struct DeactivateArgs {
     #[arg(long, value_name = "REPORT")]
     pub resume: Option<PathBuf>,
 
+    /// Go on when the signed-in user is not a System Administrator, whose listing Workfront
+    /// filters: not_found rows then say the listing may be partial.
+    #[arg(long)]
+    pub allow_partial_directory: bool,
+
     /// With --dry-run: also write the plan for review, to execute later with `wf-offboard apply`.
     #[arg(long, value_name = "PLAN.json", requires = "dry_run")]
     pub plan: Option<PathBuf>,
@@ -260,6 +265,11 @@ pub struct AuditArgs {
     /// The people who STAY: audit every active user who is not on this list instead.
     #[arg(long, value_name = "ROSTER")]
     pub roster: Option<PathBuf>,
+
+    /// Go on when the signed-in user is not a System Administrator, whose listing Workfront
+    /// filters: not_found rows then say the listing may be partial.
+    #[arg(long)]
+    pub allow_partial_directory: bool,
 
     /// With --roster: write the candidates as an input file for `deactivate`.
     #[arg(long, value_name = "PATH", requires = "roster")]

@@ -16,8 +16,8 @@ use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::resume::{Resumed, carry_over};
 use crate::session::{
-    Direction, RunSummary, Stopped, Work, ask_password, bar, carry_out, confirm, plan_counts, shows_progress, sign_in_or_stop,
-    stopped_early,
+    Direction, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out, confirm, plan_counts, shows_progress,
+    sign_in_or_stop, stopped_early,
 };
 use crate::settings::Settings;
 use crate::workfront::{Pacing, RetryPolicy};
@@ -29,8 +29,12 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let run = &settings.run;
     let inputs: Vec<&std::path::Path> =
         [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()].into_iter().flatten().collect();
-    let plan_output: Vec<(&std::path::Path, &str)> = settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
-    run.check_files(&inputs, &plan_output).map_err(fatal)?;
+    let console = admin_console_path(&run.report);
+    let mut outputs: Vec<(&std::path::Path, &str)> = settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
+    if !run.dry_run {
+        outputs.push((console.as_path(), "the Admin Console list"));
+    }
+    run.check_files(&inputs, &outputs).map_err(fatal)?;
     let input = read_file(&settings.input, &settings.list).map_err(fatal)?;
     let side = settings.list.side_list();
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
@@ -42,8 +46,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     tokio::pin!(interrupt);
-    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
-        Ok(client) => client,
+    let (client, partial) = match sign_in_or_stop(run, &pacing, password, settings.allow_partial_directory, interrupt.as_mut()).await {
+        Ok(opened) => opened,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
         Err(Stopped::Interrupted) => return stopped_early(&input.rows, run, started, "signing in", 0),
     };
@@ -96,8 +100,21 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     if !dry_run && !to_write.is_empty() && !run.yes {
         confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
     }
-    let (counts, interrupted) =
-        carry_out(run, &client, &pacing, Work { plan, carried, dry_run, direction: Direction::Deactivate }, interrupt).await?;
+    let (counts, interrupted) = carry_out(
+        run,
+        &client,
+        &pacing,
+        Work {
+            plan,
+            carried,
+            dry_run,
+            direction: Direction::Deactivate,
+            not_found_note: partial,
+            admin_console: Some(admin_console_path(&run.report)),
+        },
+        interrupt,
+    )
+    .await?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
     Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() })
 }

@@ -128,6 +128,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
         max_deactivations: None,
         protection: ProtectionArgs::default(),
         resume: None,
+        allow_partial_directory: false,
         plan: None,
         date_column: None,
         timezone: None,

@@ -53,16 +53,21 @@ pub struct Collector {
     counts: Counts,
     /// The first report write that failed; the run stops when this is set.
     pub write_error: Option<String>,
+    /// Added to every `not_found` row's error (a partial listing).
+    pub not_found_note: Option<String>,
 }
 
 impl Collector {
     /// A collector writing to `report` and showing progress on `progress`.
     pub fn new(report: ReportWriter, progress: ProgressBar) -> Self {
-        Collector { report, progress, counts: Counts::default(), write_error: None }
+        Collector { report, progress, counts: Counts::default(), write_error: None, not_found_note: None }
     }
 
     /// Records one outcome: report row (flushed), counts, progress.
-    pub fn record(&mut self, outcome: Outcome) {
+    pub fn record(&mut self, mut outcome: Outcome) {
+        if let Some(note) = self.not_found_note.as_ref().filter(|_| outcome.kind == OutcomeKind::NotFound) {
+            outcome.error = format!("{}; {note}", outcome.error);
+        }
         self.counts.add(outcome.kind);
         self.progress.inc(1);
         if let Err(e) = self.report.write(outcome) {

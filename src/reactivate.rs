@@ -69,7 +69,14 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
         run,
         &client,
         &pacing,
-        Work { plan, carried: Vec::new(), dry_run: run.dry_run, direction: Direction::Reactivate },
+        Work {
+            plan,
+            carried: Vec::new(),
+            dry_run: run.dry_run,
+            direction: Direction::Reactivate,
+            not_found_note: None,
+            admin_console: None,
+        },
         interrupt,
     )
     .await?;

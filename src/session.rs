@@ -66,20 +66,49 @@ pub fn ask_password(run: &RunSettings) -> Result<Option<Secret>, String> {
     }
 }
 
-/// Signs in, unless `interrupt` fires first.
+/// Signs in and checks the caller ([`check_caller`], with `allow_partial`), unless `interrupt`
+/// fires first. Returns the client and the partial-listing note, if any.
 pub async fn sign_in_or_stop(
     run: &RunSettings,
     pacing: &Pacing,
     password: Option<Secret>,
+    allow_partial: bool,
     interrupt: std::pin::Pin<&mut impl Future<Output = ()>>,
-) -> Result<Client, Stopped> {
+) -> Result<(Client, Option<String>), Stopped> {
+    let opened = async {
+        let client = sign_in(run, pacing, password).await?;
+        let note = check_caller(&client, pacing, allow_partial).await?;
+        Ok::<_, String>((client, note))
+    };
     tokio::select! {
-        signed_in = sign_in(run, pacing, password) => signed_in.map_err(Stopped::Fatal),
+        opened = opened => opened.map_err(Stopped::Fatal),
         () = interrupt => {
             pacing.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
             Err(Stopped::Interrupted)
         }
     }
+}
+
+/// Reads the caller before listing: a caller who is not a System Administrator sees only part
+/// of the directory (Workfront answers it with a partial list, never a 403), so every leaver it
+/// cannot see would look `not_found`. Refused unless `allow_partial`; then the returned note is
+/// added to every `not_found` row.
+pub async fn check_caller(client: &Client, pacing: &Pacing, allow_partial: bool) -> Result<Option<String>, String> {
+    let caller =
+        pacing.send(|| client.caller()).await.result.map_err(|e| format!("reading the signed-in user (ID=$$USER.ID) failed: {e}"))?;
+    let caller = crate::directory::parse_user(&caller)?;
+    if caller.is_admin {
+        return Ok(None);
+    }
+    let who = format!("{} <{}>", caller.name, caller.username);
+    if allow_partial {
+        errln!("warning: {who} is not a System Administrator: the listing may be partial, so not_found rows may be people it cannot see");
+        return Ok(Some(format!("the listing may be partial: {who} is not a System Administrator")));
+    }
+    Err(format!(
+        "{who} (signed in with {}) is not a System Administrator, so Workfront shows it only part of the directory and every leaver it cannot see would look not_found; nothing was changed.\nMake it an administrator (for an Adobe Developer Console technical account: make it an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to go on with a partial listing",
+        client.sign_in_method()
+    ))
 }
 
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since
@@ -210,6 +239,41 @@ pub struct Work {
     /// Send no write.
     pub dry_run: bool,
     pub direction: Direction,
+    /// Added to every `not_found` row's error (a partial listing).
+    pub not_found_note: Option<String>,
+    /// After a real run, where to write the deactivated users for the Admin Console.
+    pub admin_console: Option<std::path::PathBuf>,
+}
+
+/// `<report>-admin-console.csv` beside the report: the deactivated users in a form the Adobe
+/// Admin Console's bulk "remove users" upload takes, since deactivating in Workfront leaves the
+/// person in the Workfront product profile.
+pub fn admin_console_path(report: &std::path::Path) -> std::path::PathBuf {
+    let stem = report.file_stem().unwrap_or_default().to_string_lossy();
+    report.with_file_name(format!("{stem}-admin-console.csv"))
+}
+
+/// Writes the Admin Console list: a header `email`, then one deactivated user's email a line
+/// (Adobe's own template could not be confirmed from its docs; see the README).
+fn write_admin_console(path: &std::path::Path, force: bool, outcomes: &[Outcome]) -> Result<usize, String> {
+    let mut emails: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.kind == OutcomeKind::Deactivated)
+        .filter_map(|o| o.user.as_ref().map(|u| u.email.as_str()))
+        .filter(|e| !e.is_empty())
+        .collect();
+    emails.sort_unstable();
+    emails.dedup();
+    crate::output::write_file(path, force, |file| {
+        let mut writer = csv::Writer::from_writer(&mut *file);
+        writer.write_record(["email"])?;
+        for email in &emails {
+            writer.write_record([crate::report::neutralise(email)])?;
+        }
+        writer.flush()
+    })
+    .map_err(|e| format!("the Admin Console list: {e}"))?;
+    Ok(emails.len())
 }
 
 /// Carries out a plan: records the carried rows, runs the writes (none in a dry run), reads
@@ -222,7 +286,7 @@ pub async fn carry_out(
     work: Work,
     interrupt: impl Future<Output = ()>,
 ) -> Result<(Counts, bool), (Exit, String)> {
-    let Work { plan, carried, dry_run, direction } = work;
+    let Work { plan, carried, dry_run, direction, not_found_note, admin_console } = work;
     let report = ReportWriter::create(&run.report, run.force).map_err(|e| (Exit::Fatal, e))?;
     let verb = match (dry_run, direction) {
         (true, _) => "planning",
@@ -232,11 +296,21 @@ pub async fn carry_out(
     let progress = bar(shows_progress(run), verb, "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
     progress.set_length((plan.len() + carried.len()) as u64);
     let mut collector = Collector::new(report, progress);
+    collector.not_found_note = not_found_note;
     for outcome in carried {
         collector.record(outcome);
     }
     let ran = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
-    let (counts, _) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
+    let (counts, outcomes) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
+    if let Some(path) = admin_console.filter(|_| !dry_run && counts.get(OutcomeKind::Deactivated) > 0) {
+        match write_admin_console(&path, run.force, &outcomes) {
+            Ok(n) => errln!(
+                "admin console: {} ({n} users): upload it in the Adobe Admin Console (Users > Bulk operations > Remove users) to take them out of the Workfront product profile, which deactivating in Workfront does not",
+                path.display()
+            ),
+            Err(e) => errln!("warning: {e}"),
+        }
+    }
     if !run.quiet && ran.not_kept > 0 {
         errln!("read-after-write check: {} of {} changed users did not keep the change; see the report", ran.not_kept, ran.read_back);
     }

@@ -142,6 +142,8 @@ pub struct Settings {
     pub plan: Option<PathBuf>,
     /// What "today" is, and when a scheduled day ends.
     pub timezone: jiff::tz::TimeZone,
+    /// Go on with a caller who is not a System Administrator.
+    pub allow_partial_directory: bool,
 }
 
 impl Settings {
@@ -163,6 +165,7 @@ impl Settings {
             resume: args.resume.clone(),
             plan: args.plan.clone(),
             timezone: crate::dates::time_zone(args.timezone.as_deref())?,
+            allow_partial_directory: args.allow_partial_directory,
         })
     }
 }
@@ -210,6 +213,8 @@ pub struct AuditSettings {
     pub list_options: ReadOptions,
     pub allow_admins: bool,
     pub protect: Option<PathBuf>,
+    /// Go on with a caller who is not a System Administrator.
+    pub allow_partial_directory: bool,
 }
 
 impl AuditSettings {
@@ -239,6 +244,7 @@ impl AuditSettings {
             list_options: read_options(&args.list, None)?,
             allow_admins: args.protection.allow_admins,
             protect: args.protection.protect.clone(),
+            allow_partial_directory: args.allow_partial_directory,
         })
     }
 }

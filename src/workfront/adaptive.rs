@@ -31,6 +31,22 @@ struct State {
     ceiling: Option<f64>,
     /// 429s seen, and decreases made.
     throttled: u64,
+    /// Acquirers waiting for a slot: while any wait, a newcomer queues behind them instead of
+    /// taking a freed slot first, so a request that waited (a read-back behind a stream of
+    /// writes that refills itself at once) is never starved.
+    waiting: usize,
+}
+
+/// Counts its acquirer among the waiters until it has a slot or gives up (is dropped).
+struct Waiting<'a>(&'a AdaptiveLimit, bool);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.lock().waiting -= 1;
+            self.0.freed.notify_waiters();
+        }
+    }
 }
 
 /// A request's slot; gives it back when dropped.
@@ -50,7 +66,7 @@ impl AdaptiveLimit {
     pub fn new(max: usize) -> Self {
         let max = max.max(1);
         AdaptiveLimit {
-            state: Mutex::new(State { limit: max as f64, in_flight: 0, epoch: 0, ceiling: None, throttled: 0 }),
+            state: Mutex::new(State { limit: max as f64, in_flight: 0, epoch: 0, ceiling: None, throttled: 0, waiting: 0 }),
             freed: Notify::new(),
             max,
         }
@@ -62,15 +78,26 @@ impl AdaptiveLimit {
 
     /// Waits for a free slot under the current limit.
     pub async fn acquire(&self) -> Slot<'_> {
+        let mut waiting = Waiting(self, false);
         loop {
             let freed = self.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
             {
                 let mut state = self.lock();
-                if state.in_flight < (state.limit.floor() as usize).max(1) {
+                let free = state.in_flight < (state.limit.floor() as usize).max(1);
+                // A newcomer may not pass those already waiting.
+                if free && (waiting.1 || state.waiting == 0) {
                     state.in_flight += 1;
+                    if waiting.1 {
+                        state.waiting -= 1;
+                        waiting.1 = false;
+                    }
                     return Slot { owner: self, epoch: state.epoch };
+                }
+                if !waiting.1 {
+                    state.waiting += 1;
+                    waiting.1 = true;
                 }
             }
             freed.await;
@@ -173,5 +200,19 @@ mod tests {
             };
             tokio::join!(waiter, release);
         });
+    }
+
+    #[test]
+    fn a_freed_slot_goes_to_who_waited_not_to_a_newcomer() {
+        use futures::FutureExt;
+        let limit = AdaptiveLimit::new(1);
+        let first = limit.acquire().now_or_never().expect("a free slot");
+        let mut waiter = Box::pin(limit.acquire());
+        assert!(waiter.as_mut().now_or_never().is_none(), "the waiter queues");
+        drop(first);
+        assert!(limit.acquire().now_or_never().is_none(), "a newcomer does not pass the waiter");
+        let slot = waiter.as_mut().now_or_never().expect("the waiter gets the freed slot");
+        drop(slot);
+        assert!(limit.acquire().now_or_never().is_some(), "with nobody waiting, a newcomer goes at once");
     }
 }

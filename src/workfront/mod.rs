@@ -393,6 +393,18 @@ impl Client {
         })
     }
 
+    /// The user the credential signs in as (`ID=$$USER.ID`), with [`USER_FIELDS`].
+    pub async fn caller(&self) -> Result<Value, ApiError> {
+        let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", USER_FIELDS)], None).await?;
+        data.get(0).cloned().ok_or_else(|| ApiError {
+            status: Some(200),
+            class: None,
+            message: "could not tell which user the credential signs in as".into(),
+            retry_after: None,
+            unreachable: false,
+        })
+    }
+
     /// The ID of the user the key belongs to (`ID=$$USER.ID`).
     pub async fn current_user_id(&self) -> Result<String, ApiError> {
         let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", "ID")], None).await?;

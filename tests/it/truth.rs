@@ -113,7 +113,10 @@ async fn resume_after_kill_9_writes_again_every_deactivation_that_was_never_conf
                 break;
             }
             assert!(attempt < 3, "lost writes are retried on each resume: {}", printed(&output));
-            std::fs::remove_file(&finished).unwrap();
+            let console = wf_offboard::session::admin_console_path(&finished);
+            for path in [&finished, &console] {
+                let _ = std::fs::remove_file(path);
+            }
             let retried = dir.path().join(format!("retry-{attempt}.csv"));
             let output = deactivate(&sim, &input, &retried, &["--yes"]).await;
             assert!(matches!(output.status.code(), Some(0 | 1)), "{}", printed(&output));
