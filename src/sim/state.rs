@@ -238,6 +238,18 @@ impl SimState {
         self.bearers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Every IMS access token issued so far (for tests that check none leaked).
+    pub fn ims_tokens(&self) -> Vec<String> {
+        self.bearers_mut().keys().cloned().collect()
+    }
+
+    /// Revokes every IMS token, as IMS may at any time: the next request with one gets a 401.
+    pub fn revoke_ims_tokens(&self) {
+        for expiry in self.bearers_mut().values_mut() {
+            *expiry = std::time::Instant::now();
+        }
+    }
+
     /// Forgets the API user's API key, as `clearApiKey` does: `getApiKey` then answers "".
     pub fn clear_api_key(&self) {
         self.has_api_key.store(false, Ordering::SeqCst);

@@ -14,3 +14,4 @@ mod spreadsheets;
 mod throughput;
 mod truth;
 mod util;
+mod workfront2026;
