@@ -19,6 +19,7 @@ mod console;
 
 pub mod apply;
 pub mod audit;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod dates;
@@ -28,8 +29,10 @@ pub mod directory;
 pub mod execute;
 pub mod exit;
 pub mod guard;
+mod help;
 pub mod input;
 pub mod lock;
+mod logging;
 pub mod output;
 pub mod plan;
 pub mod planfile;
@@ -54,7 +57,27 @@ use session::{Direction, RunSummary};
 /// Runs one command to completion and says how the process should exit.
 pub async fn run(cli: Cli) -> Exit {
     let env = |name: &str| std::env::var(name).ok();
+    if let Err(message) = logging::init(cli.verbose, cli.log_file.as_deref()) {
+        return usage(&message);
+    }
     match cli.command {
+        Command::Check(args) => check::run(&args, &env).await,
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "wf-offboard", &mut std::io::stdout());
+            Exit::Success
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(command).render(&mut page) {
+                Ok(()) => {
+                    let _ = std::io::Write::write_all(&mut std::io::stdout(), &page);
+                    Exit::Success
+                }
+                Err(e) => usage(&format!("cannot render the man page: {e}")),
+            }
+        }
         Command::Sim(args) => sim::run_command(args).await,
         Command::Deactivate(args) => match settings::Settings::from_args(&args, &env) {
             Ok(settings) => finish(&settings.run, "deactivate", Direction::Deactivate, deactivate::run(&settings, interrupted()).await),

@@ -77,7 +77,7 @@ pub async fn sign_in_or_stop(
 ) -> Result<(Client, Option<String>), Stopped> {
     let opened = async {
         let client = sign_in(run, pacing, password).await?;
-        let note = check_caller(&client, pacing, allow_partial).await?;
+        let note = check_caller(&client, pacing, allow_partial, &run.credential).await?;
         Ok::<_, String>((client, note))
     };
     tokio::select! {
@@ -93,9 +93,12 @@ pub async fn sign_in_or_stop(
 /// of the directory (Workfront answers it with a partial list, never a 403), so every leaver it
 /// cannot see would look `not_found`. Refused unless `allow_partial`; then the returned note is
 /// added to every `not_found` row.
-pub async fn check_caller(client: &Client, pacing: &Pacing, allow_partial: bool) -> Result<Option<String>, String> {
-    let caller =
-        pacing.send(|| client.caller()).await.result.map_err(|e| format!("reading the signed-in user (ID=$$USER.ID) failed: {e}"))?;
+pub async fn check_caller(client: &Client, pacing: &Pacing, allow_partial: bool, credential: &str) -> Result<Option<String>, String> {
+    let caller = pacing
+        .send(|| client.caller())
+        .await
+        .result
+        .map_err(|e| refused(client, credential, &e, "reading the signed-in user (ID=$$USER.ID)"))?;
     let caller = crate::directory::parse_user(&caller)?;
     if caller.is_admin {
         return Ok(None);
@@ -109,6 +112,19 @@ pub async fn check_caller(client: &Client, pacing: &Pacing, allow_partial: bool)
         "{who} (signed in with {}) is not a System Administrator, so Workfront shows it only part of the directory and every leaver it cannot see would look not_found; nothing was changed.\nMake it an administrator (for an Adobe Developer Console technical account: make it an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to go on with a partial listing",
         client.sign_in_method()
     ))
+}
+
+/// What a failed request means, naming the sign-in method and where the credential came from
+/// when Workfront refused it (401).
+pub fn refused(client: &Client, credential: &str, e: &crate::workfront::ApiError, what: &str) -> String {
+    if e.is_auth() {
+        format!(
+            "{what} failed: Workfront refused the {} from {credential} ({e}): check that it is current (API keys expire monthly by default), belongs to this tenant, and that --domain or --base-url is right",
+            client.sign_in_method()
+        )
+    } else {
+        format!("{what} failed: {e}")
+    }
 }
 
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since
@@ -226,7 +242,7 @@ pub fn bar(show: bool, what: &'static str, template: &str) -> ProgressBar {
 
 /// Should progress be drawn?
 pub fn shows_progress(run: &RunSettings) -> bool {
-    !run.quiet && std::io::stderr().is_terminal()
+    !run.quiet && std::io::stderr().is_terminal() && !crate::logging::ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What to carry out.
@@ -293,12 +309,15 @@ pub async fn carry_out(
         (false, Direction::Deactivate) => "deactivating",
         (false, Direction::Reactivate) => "reactivating",
     };
-    let progress = bar(shows_progress(run), verb, "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
-    progress.set_length((plan.len() + carried.len()) as u64);
+    // Fits 80 columns: the message takes what is left of the line and is cut there.
+    let progress = bar(shows_progress(run), verb, "{prefix:>12} [{bar:20}] {pos}/{len} ({rate}, ETA {eta}) {wide_msg}");
     let mut collector = Collector::new(report, progress);
     collector.not_found_note = not_found_note;
+    if !run.quiet && !std::io::stderr().is_terminal() {
+        collector.plain = Some(crate::execute::Plain::new(verb));
+    }
     for outcome in carried {
-        collector.record(outcome);
+        collector.record_settled(outcome);
     }
     let ran = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
     let (counts, outcomes) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;

@@ -53,6 +53,9 @@ pub struct RunSettings {
     pub summary_json: Option<PathBuf>,
     /// `--force`: existing output files may be replaced.
     pub force: bool,
+    /// Where the credential came from, for messages: `env WORKFRONT_API_KEY`, `--api-key-file
+    /// key.txt`, `profile prod (api_key_env ACME_KEY)`, ….
+    pub credential: String,
     /// The profile the run started from (`--profile`), if any; it holds no secret.
     pub profile: Option<Profile>,
 }
@@ -116,6 +119,7 @@ impl RunSettings {
             quiet: args.quiet,
             summary_json: args.summary_json.clone(),
             force: args.force,
+            credential: credential_source(connection_args, profile.as_ref(), env),
             profile,
         })
     }
@@ -304,6 +308,11 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
             return Err("say which tenant: --base-url URL or --domain NAME (or env WORKFRONT_BASE_URL / WORKFRONT_DOMAIN)".into());
         }
     };
+    if !base.contains("://") {
+        let local = base.split([':', '/']).next().is_some_and(is_loopback);
+        let suggestion = if local { format!("http://{base}") } else { format!("https://{base}") };
+        return Err(format!("--base-url {base:?} has no scheme: write {suggestion}"));
+    }
     let url = Url::parse(&base).map_err(|e| format!("--base-url {base:?} is not a URL: {e}"))?;
     let host = url.host_str().ok_or_else(|| format!("--base-url {base:?} has no host"))?.to_string();
     match url.scheme() {
@@ -328,6 +337,49 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Where the credential [`auth`] picks comes from, in the same order of precedence.
+pub fn credential_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let from = |flag: bool, env_name: &str| match (flag, env(env_name)) {
+        (true, Some(_)) => format!("env {env_name}"),
+        _ => "the command line".to_string(),
+    };
+    let profile_name = || std::env::var("WF_OFFBOARD_PROFILE").ok().or(args.profile.clone()).unwrap_or_default();
+    if let Some(id) = &args.ims_client_id {
+        return format!(
+            "the Adobe IMS credential {id} (client ID from {}, secret from env WORKFRONT_IMS_CLIENT_SECRET)",
+            from(true, "WORKFRONT_IMS_CLIENT_ID")
+        );
+    }
+    if let Some(id) = &args.client_id {
+        return format!("the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)");
+    }
+    if let Some(user) = &args.username {
+        return format!("--username {user} (password from env WORKFRONT_PASSWORD or the prompt)");
+    }
+    if let Some(path) = &args.api_key_file {
+        return format!("--api-key-file {}", path.display());
+    }
+    if let Some(p) = profile {
+        let name = profile_name();
+        if let Some(id) = &p.ims_client_id {
+            return format!("profile {name}: the Adobe IMS credential {id} (secret from env WORKFRONT_IMS_CLIENT_SECRET)");
+        }
+        if let Some(id) = &p.client_id {
+            return format!("profile {name}: the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)");
+        }
+        if let Some(user) = &p.username {
+            return format!("profile {name}: username {user}");
+        }
+        if let Some(path) = &p.api_key_file {
+            return format!("profile {name}: api_key_file {}", path.display());
+        }
+        if let Some(var) = &p.api_key_env {
+            return format!("profile {name}: env {var}");
+        }
+    }
+    "env WORKFRONT_API_KEY".to_string()
 }
 
 /// The credentials, refused at once when an API key could never be sent in a header (a space,

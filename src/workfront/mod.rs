@@ -252,6 +252,7 @@ impl Client {
             retry_after: None,
             unreachable: false,
         })?;
+        let method_name = method.to_string();
         let mut request = self.http.request(method, url).query(query);
         match (&self.auth, token) {
             (_, Some(Token::SessionId(token))) => request = request.header("sessionID", token.expose()),
@@ -266,8 +267,20 @@ impl Client {
             request = request.form(form);
         }
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let response = request.send().await.map_err(|e| ApiError::transport(&e))?;
+        let started = std::time::Instant::now();
+        // The path only: the query holds no secret, but it holds people's emails.
+        let sent = request.send().await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                let error = ApiError::transport(&e);
+                tracing::info!(target: "wf_offboard::request", method = %method_name, path, status = 0u16, latency_ms, error = %error.message, "request");
+                return Err(error);
+            }
+        };
         let status = response.status().as_u16();
+        tracing::info!(target: "wf_offboard::request", method = %method_name, path, status, latency_ms, "request");
         if response.status().is_redirection() {
             let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
             let target = Url::parse(location)

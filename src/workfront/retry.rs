@@ -97,7 +97,7 @@ impl Pacing {
             let slot = self.gate.acquire().await;
             self.limiter.until_ready().await;
             attempts += 1;
-            let result = op().await;
+            let result = tracing::Instrument::instrument(op(), tracing::info_span!("attempt", n = attempts)).await;
             match &result {
                 Err(e) if e.status == Some(429) => slot.throttled(),
                 _ => slot.succeeded(),
@@ -135,11 +135,11 @@ impl Pacing {
 
     /// A short line for the progress bar: the concurrency now and any backoff.
     pub fn status(&self) -> String {
-        let mut line = format!("concurrency {}/{}", self.gate.current(), self.gate.max());
+        let mut line = format!("limit {} (max {})", self.gate.current(), self.gate.max());
         let waiting = self.backing_off.load(Ordering::Relaxed);
         if waiting > 0 {
             let ms = self.last_wait_ms.load(Ordering::Relaxed);
-            line.push_str(&format!(", {waiting} backing off ({:.1}s)", ms as f64 / 1000.0));
+            line.push_str(&format!(", {waiting} backing off {:.1}s", ms as f64 / 1000.0));
         }
         line
     }
