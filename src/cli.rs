@@ -359,7 +359,7 @@ pub struct SimArgs {
     pub listen: String,
 
     /// Generate a tenant of this many users.
-    #[arg(long, default_value_t = 1000, conflicts_with = "users_file")]
+    #[arg(long, default_value_t = 5000, conflicts_with = "users_file")]
     pub users: usize,
 
     /// Load the tenant from a CSV instead (see samples/tenant.csv).
@@ -367,7 +367,7 @@ pub struct SimArgs {
     pub users_file: Option<PathBuf>,
 
     /// Seed for the tenant, latency jitter, faults and order: the same seed repeats a run.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 42)]
     pub seed: u64,
 
     /// Requests in flight before the next gets 429 "Too many concurrent API requests".
