@@ -99,11 +99,8 @@ fn server_saw(before: &Stats, after: &Stats) -> String {
     let failed = (after.injected_errors - before.injected_errors)
         + (after.dropped_connections - before.dropped_connections)
         + (after.rejected_429 - before.rejected_429);
-    let retries = if failed > 0 {
-        format!("; each of those {failed} was retried with backoff, so no row was lost to them")
-    } else {
-        String::new()
-    };
+    let retries =
+        if failed > 0 { format!("; each of those {failed} was retried with backoff, so no row was lost to them") } else { String::new() };
     format!(
         "server saw {} requests ({} mutating, {} answered 5xx, {} dropped, {} refused 429, at most {} in flight){retries}\n",
         after.requests - before.requests,

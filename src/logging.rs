@@ -2,7 +2,7 @@
 //! `--log-file PATH` writes the same as JSON lines, plus one line per row outcome.
 //!
 //! Events come from two places only: the client, one per HTTP request (method, path without
-//! its query, status, latency; inside an `attempt` span carrying the attempt number), and the
+//! its query, status, latency; inside a `send` span carrying the attempt number), and the
 //! collector, one per row. Neither ever holds a key, password, secret or token: credentials
 //! travel in headers and form bodies, which are never logged.
 
@@ -24,7 +24,8 @@ pub fn init(verbose: bool, log_file: Option<&Path>) -> Result<(), String> {
             Some(spec) => EnvFilter::new(spec),
             None => EnvFilter::new("wf_offboard=info"),
         };
-        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).compact().with_filter(filter)
+        let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour).with_target(false).compact().with_filter(filter)
     });
     let to_file = match log_file {
         Some(path) => {

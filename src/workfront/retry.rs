@@ -97,7 +97,7 @@ impl Pacing {
             let slot = self.gate.acquire().await;
             self.limiter.until_ready().await;
             attempts += 1;
-            let result = tracing::Instrument::instrument(op(), tracing::info_span!("attempt", n = attempts)).await;
+            let result = tracing::Instrument::instrument(op(), tracing::info_span!("send", attempt = attempts)).await;
             match &result {
                 Err(e) if e.status == Some(429) => slot.throttled(),
                 _ => slot.succeeded(),

@@ -4,6 +4,7 @@ mod audit;
 mod deactivate;
 mod files;
 mod input;
+mod newcomer;
 mod oauth;
 mod plans;
 mod profiles;
