@@ -13,7 +13,7 @@ use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
-use crate::session::{
+use crate::session::{Notes, 
     Direction, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early,
 };
 use crate::settings::ApplySettings;
@@ -97,7 +97,7 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
         not_found_note: None,
         admin_console: Some(admin_console_path(&run.report)),
     };
-    let (counts, interrupted) = carry_out(run, &client, &pacing, work, interrupt).await?;
+    let (counts, interrupted, outcomes) = carry_out(run, &client, &pacing, work, interrupt).await?;
     let exit = counts.exit(interrupted);
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent() })
+    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) })
 }

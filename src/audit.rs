@@ -27,7 +27,7 @@ use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{BASE_HEADER, Counts, Outcome, OutcomeKind, base_record, neutralise};
-use crate::session::{RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop};
+use crate::session::{Notes, RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop};
 use crate::settings::AuditSettings;
 use crate::workfront::{Client, Pacing, RetryPolicy};
 
@@ -195,7 +195,7 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         exit = Exit::NeedsAttention;
     }
     let run_summary =
-        RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent() };
+        RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) };
     Ok(AuditSummary { run: run_summary, licences_freed, with_open_work: holders.len(), roster_problems: roster_problems.len(), candidates })
 }
 

@@ -24,6 +24,41 @@ pub struct RunSummary {
     pub users_listed: u64,
     /// HTTP requests sent, retries included.
     pub requests: u64,
+    /// What the closing summary lists beyond the counts.
+    pub notes: Notes,
+}
+
+/// The rows that need a person, and what the run met on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    /// Up to [`ATTENTION_SHOWN`] rows: `row 7  paual.lee@acme.example  not_found: did you mean …`.
+    pub attention: Vec<String>,
+    /// Rows that need a person, in all.
+    pub needing_attention: usize,
+    /// Attempts beyond the first, over all rows.
+    pub retries: u64,
+    /// 429s the run met.
+    pub throttled: u64,
+}
+
+/// How many rows that need a person the terminal summary lists; the rest are in the report.
+pub const ATTENTION_SHOWN: usize = 20;
+
+impl Notes {
+    /// The notes for a finished run's outcomes (in row order).
+    pub fn of(outcomes: &[Outcome], pacing: &Pacing) -> Notes {
+        let needing: Vec<&Outcome> = outcomes.iter().filter(|o| o.kind.needs_attention()).collect();
+        let attention = needing
+            .iter()
+            .take(ATTENTION_SHOWN)
+            .map(|o| {
+                let input: String = o.input.chars().take(40).collect();
+                format!("row {:>5}  {input}  {}: {}", o.row, o.kind.label(), o.error)
+            })
+            .collect();
+        let retries = outcomes.iter().map(|o| u64::from(o.attempts.saturating_sub(1))).sum();
+        Notes { attention, needing_attention: needing.len(), retries, throttled: pacing.gate.throttled() }
+    }
 }
 
 /// Which way a run changes users, for messages.
@@ -301,7 +336,7 @@ pub async fn carry_out(
     pacing: &Pacing,
     work: Work,
     interrupt: impl Future<Output = ()>,
-) -> Result<(Counts, bool), (Exit, String)> {
+) -> Result<(Counts, bool, Vec<Outcome>), (Exit, String)> {
     let Work { plan, carried, dry_run, direction, not_found_note, admin_console } = work;
     let report = ReportWriter::create(&run.report, run.force).map_err(|e| (Exit::Fatal, e))?;
     let verb = match (dry_run, direction) {
@@ -341,7 +376,7 @@ pub async fn carry_out(
         );
     }
     let interrupted = ran.interrupted;
-    Ok((counts, interrupted))
+    Ok((counts, interrupted, outcomes))
 }
 
 /// The summary of a run stopped by Ctrl-C before its plan existed (while signing in or
@@ -372,7 +407,7 @@ pub fn stopped_early(
         report.write(outcome).map_err(|e| (Exit::Fatal, e))?;
     }
     report.finish().map_err(|e| (Exit::Fatal, e))?;
-    Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests })
+    Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests, notes: Notes::default() })
 }
 
 /// Writes a machine-readable summary (`--summary-json`).
@@ -426,6 +461,18 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
         };
         errln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.total(), run.connection.host, summary.elapsed);
         err!("{}", summary.counts.summary());
+        if !summary.notes.attention.is_empty() {
+            errln!("\nneeds a person ({} rows):", summary.notes.needing_attention);
+            for line in &summary.notes.attention {
+                errln!("  {line}");
+            }
+            if summary.notes.needing_attention > summary.notes.attention.len() {
+                errln!("  … and {} more in the report", summary.notes.needing_attention - summary.notes.attention.len());
+            }
+        }
+        if summary.notes.retries > 0 || summary.notes.throttled > 0 {
+            errln!("met on the way: {} retries, {} answers 429 (Too many concurrent API requests)", summary.notes.retries, summary.notes.throttled);
+        }
         if summary.counts.get(OutcomeKind::Failed) > 0 {
             errln!("failed rows say why in the report's error column; run again to retry them");
         }
