@@ -13,8 +13,8 @@ use crate::exit::Exit;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
-use crate::session::{Notes, 
-    Direction, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early,
+use crate::session::{
+    Direction, Notes, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early,
 };
 use crate::settings::ApplySettings;
 use crate::verify::read_users;
@@ -99,5 +99,12 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     };
     let (counts, interrupted, outcomes) = carry_out(run, &client, &pacing, work, interrupt).await?;
     let exit = counts.exit(interrupted);
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) })
+    Ok(RunSummary {
+        counts,
+        exit,
+        elapsed: started.elapsed(),
+        users_listed: now.len() as u64,
+        requests: client.requests_sent(),
+        notes: Notes::of(&outcomes, &pacing),
+    })
 }

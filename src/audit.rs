@@ -89,15 +89,16 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&Path> = [Some(settings.list.as_path()), settings.protect.as_deref()].into_iter().flatten().collect();
+    let inputs: Vec<&Path> = [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
     let candidates: Vec<(&Path, &str)> = settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
     run.check_files(&inputs, &candidates).map_err(fatal)?;
-    let list = read_file(&settings.list, &settings.list_options).map_err(fatal)?;
+    let list = settings.list.as_deref().map(|path| read_file(path, &settings.list_options)).transpose().map_err(fatal)?;
+    let rows = list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
     let side = settings.list_options.side_list();
     let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
-    if !run.quiet {
+    if let (false, Some(list), Some(path)) = (run.quiet, &list, &settings.list) {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
-        errln!("{}", list.describe(&settings.list.display().to_string(), what));
+        errln!("{}", list.describe(&path.display().to_string(), what));
     }
     let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
@@ -109,8 +110,8 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in; no audit was written".into())),
     };
     let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
-    let mut wanted = Wanted::from_rows(&list.rows);
-    wanted.others = settings.roster;
+    let mut wanted = Wanted::from_rows(rows);
+    wanted.others = settings.roster || settings.inactive_days.is_some();
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
@@ -121,18 +122,40 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     listing.finish_and_clear();
     let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
     let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
-    let listed = build_plan(&list.rows, &directory, &protection, &Default::default());
-    let (plan, roster_problems) = if settings.roster {
+    let listed = build_plan(rows, &directory, &protection, &Default::default());
+    let mut stale_reasons = std::collections::HashMap::new();
+    let (plan, roster_problems) = if settings.roster || settings.inactive_days.is_some() {
         let problems: Vec<PlannedRow> = listed
             .into_iter()
             .filter(|p| matches!(p.decision, Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)))
             .collect();
-        (plan_candidates(&directory.others, &directory.api_user_id, &protection), problems)
+        let mut candidates: Vec<DirUser> = directory.others.clone();
+        if let Some(days) = settings.inactive_days {
+            let today = crate::clock::today_days();
+            candidates.retain(|user| match stale_reason(user, days, today) {
+                Some(reason) => {
+                    stale_reasons.insert(user.id.clone(), reason);
+                    true
+                }
+                None => false,
+            });
+            // Left out, not listed: who is never a candidate for a stale-account sweep.
+            candidates.retain(|u| !protection.listed.contains_key(&u.id) && (settings.allow_admins || !u.is_admin));
+            if let Some(types) = &settings.license_types {
+                candidates.retain(|u| types.contains(&u.license_type));
+            }
+        }
+        (plan_candidates(&candidates, &directory.api_user_id, &protection), problems)
     } else {
         (listed, Vec::new())
     };
 
     let mut outcomes: Vec<Outcome> = plan.iter().filter_map(|p| settled_outcome(p, true)).collect();
+    for outcome in &mut outcomes {
+        if let Some(reason) = outcome.user.as_ref().and_then(|u| stale_reasons.get(&u.id)) {
+            outcome.error = reason.clone();
+        }
+    }
     if let Some(note) = &partial {
         for outcome in outcomes.iter_mut().filter(|o| o.kind == OutcomeKind::NotFound) {
             outcome.error = format!("{}; {note}", outcome.error);
@@ -194,9 +217,31 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     if exit == Exit::Success && (!roster_problems.is_empty() || unknown > 0) {
         exit = Exit::NeedsAttention;
     }
-    let run_summary =
-        RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) };
+    let run_summary = RunSummary {
+        counts,
+        exit,
+        elapsed: started.elapsed(),
+        users_listed: directory.total,
+        requests: client.requests_sent(),
+        notes: Notes::of(&outcomes, &pacing),
+    };
     Ok(AuditSummary { run: run_summary, licences_freed, with_open_work: holders.len(), roster_problems: roster_problems.len(), candidates })
+}
+
+/// Why `user` is stale at `days` (last login, or creation for who never logged in, more than
+/// `days` before `today`), or `None`. An unknown creation date is not stale: no guessing.
+fn stale_reason(user: &DirUser, days: u32, today: i64) -> Option<String> {
+    let limit = i64::from(days);
+    match crate::clock::days_of(&user.last_login) {
+        Some(login) if today - login > limit => Some(format!("stale: last login {} ({} days ago)", &user.last_login[..10], today - login)),
+        Some(_) => None,
+        None => match crate::clock::days_of(&user.created) {
+            Some(created) if today - created > limit => {
+                Some(format!("stale: never logged in; created {} ({} days ago)", &user.created[..10], today - created))
+            }
+            _ => None,
+        },
+    }
 }
 
 /// Workfront's licence codes, named.

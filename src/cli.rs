@@ -306,8 +306,18 @@ pub struct ReactivateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
     /// The list to audit (CSV, .xlsx, .xls or .ods): usernames, emails or user IDs.
-    #[arg(required_unless_present = "roster", conflicts_with = "roster")]
+    #[arg(required_unless_present_any = ["roster", "inactive_days"], conflicts_with_all = ["roster", "inactive_days"])]
     pub input: Option<PathBuf>,
+
+    /// Stale accounts: every active user whose last login is more than N days ago (or who never
+    /// logged in and was created more than N days ago). With --roster: only those not on it.
+    #[arg(long, value_name = "N", help_heading = "Input")]
+    pub inactive_days: Option<u32>,
+
+    /// With --inactive-days: only these licence types, e.g. F,C (the paid ones): F Standard,
+    /// C Light, R Contributor, X External.
+    #[arg(long, value_name = "F,C,R,X", requires = "inactive_days", help_heading = "Input")]
+    pub license_types: Option<String>,
 
     /// The people who STAY: audit every active user who is not on this list instead.
     #[arg(long, value_name = "ROSTER", help_heading = "Input")]
@@ -318,8 +328,8 @@ pub struct AuditArgs {
     #[arg(help_heading = "Safety", long)]
     pub allow_partial_directory: bool,
 
-    /// With --roster: write the candidates as an input file for `deactivate`.
-    #[arg(long, value_name = "PATH", requires = "roster", help_heading = "Output")]
+    /// With --roster or --inactive-days: write the candidates as an input file for `deactivate`.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub write_candidates: Option<PathBuf>,
 
     #[command(flatten)]

@@ -36,6 +36,18 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 /// The current time in RFC 3339 UTC.
+/// Today (UTC) as days since 1970-01-01.
+pub fn today_days() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64 / 86_400)
+}
+
+/// Days since 1970-01-01 for a date written `YYYY-MM-DD…` (Workfront's dates start so).
+pub fn days_of(text: &str) -> Option<i64> {
+    let date = jiff::civil::Date::strptime("%Y-%m-%d", text.get(..10)?).ok()?;
+    let epoch = jiff::civil::Date::new(1970, 1, 1).ok()?;
+    Some(i64::from((date - epoch).get_days()))
+}
+
 pub fn now_rfc3339() -> String {
     rfc3339(now_secs())
 }

@@ -15,8 +15,8 @@ use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::resume::{Resumed, carry_over};
-use crate::session::{Notes, 
-    Direction, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out, confirm, plan_counts, shows_progress,
+use crate::session::{
+    Direction, Notes, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out, confirm, plan_counts, shows_progress,
     sign_in_or_stop, stopped_early,
 };
 use crate::settings::Settings;
@@ -116,7 +116,14 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     )
     .await?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: directory.total, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) })
+    Ok(RunSummary {
+        counts,
+        exit,
+        elapsed: started.elapsed(),
+        users_listed: directory.total,
+        requests: client.requests_sent(),
+        notes: Notes::of(&outcomes, &pacing),
+    })
 }
 
 /// Writes the reviewed plan (`--dry-run --plan`): every row as decided from this listing,

@@ -38,6 +38,8 @@ pub struct DirUser {
     /// `accessLevelID` (lower case); empty if none. Kept in the report so an undo can give the
     /// user their access level back: reactivating needs one.
     pub access_level_id: String,
+    /// `entryDate` as Workfront wrote it: when the user was created; empty if unknown.
+    pub created: String,
 }
 
 /// The users that matter for this input, and facts about the whole tenant.
@@ -116,6 +118,7 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
         last_login: text("lastLoginDate"),
         scheduled: text("scheduledDeactivationDate"),
         access_level_id: text("accessLevelID").to_ascii_lowercase(),
+        created: text("entryDate"),
         id,
     })
 }
@@ -235,6 +238,7 @@ mod tests {
             last_login: String::new(),
             scheduled: String::new(),
             access_level_id: String::new(),
+            created: String::new(),
         };
         assert!(wanted.keeps(&user("1", "ada@x", "z")));
         assert!(wanted.keeps(&user("1", "z", "ADA@x")));

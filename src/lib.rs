@@ -110,6 +110,8 @@ fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditS
             value["users_with_open_work"] = found.with_open_work.into();
             if settings.roster {
                 value["roster_problems"] = found.roster_problems.into();
+            }
+            if settings.roster || settings.inactive_days.is_some() {
                 value["candidates"] = found.run.counts.total().into();
             }
             if let Some(path) = &settings.write_candidates {

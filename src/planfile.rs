@@ -102,6 +102,7 @@ impl PlanUser {
             last_login: String::new(),
             scheduled: String::new(),
             access_level_id: String::new(),
+            created: String::new(),
         }
     }
 }
@@ -277,6 +278,7 @@ mod tests {
             last_login: String::new(),
             scheduled: String::new(),
             access_level_id: String::new(),
+            created: String::new(),
         }
     }
 

@@ -161,6 +161,7 @@ mod tests {
                 last_login: String::new(),
                 scheduled: String::new(),
                 access_level_id: String::new(),
+                created: String::new(),
             };
             let plan = vec![PlannedRow {
                 input: InputRow { row: 1, line: 2, value: "ada".into(), date: None },

@@ -16,7 +16,7 @@ use crate::plan::{PlannedRow, build_undo_plan};
 use crate::prior::read_prior;
 use crate::report::OutcomeKind;
 use crate::report::unneutralise;
-use crate::session::{Notes, Direction, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
+use crate::session::{Direction, Notes, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
 use crate::settings::ReactivateSettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
@@ -81,5 +81,12 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     )
     .await?;
     let exit = counts.exit(interrupted);
-    Ok(RunSummary { counts, exit, elapsed: started.elapsed(), users_listed: now.len() as u64, requests: client.requests_sent(), notes: Notes::of(&outcomes, &pacing) })
+    Ok(RunSummary {
+        counts,
+        exit,
+        elapsed: started.elapsed(),
+        users_listed: now.len() as u64,
+        requests: client.requests_sent(),
+        notes: Notes::of(&outcomes, &pacing),
+    })
 }

@@ -110,6 +110,7 @@ mod tests {
             last_login: String::new(),
             scheduled: String::new(),
             access_level_id: String::new(),
+            created: String::new(),
         };
         PlannedRow {
             input: InputRow { row, line: row as u64 + 1, value: id.into(), date: None },

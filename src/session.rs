@@ -471,7 +471,11 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
             }
         }
         if summary.notes.retries > 0 || summary.notes.throttled > 0 {
-            errln!("met on the way: {} retries, {} answers 429 (Too many concurrent API requests)", summary.notes.retries, summary.notes.throttled);
+            errln!(
+                "met on the way: {} retries, {} answers 429 (Too many concurrent API requests)",
+                summary.notes.retries,
+                summary.notes.throttled
+            );
         }
         if summary.counts.get(OutcomeKind::Failed) > 0 {
             errln!("failed rows say why in the report's error column; run again to retry them");

@@ -210,8 +210,13 @@ impl ApplySettings {
 pub struct AuditSettings {
     pub run: RunSettings,
     /// The list audited, or with `roster`, the people who stay.
-    pub list: PathBuf,
+    /// The list audited, or with `roster` the people who stay; none for stale accounts alone.
+    pub list: Option<PathBuf>,
     pub roster: bool,
+    /// Stale accounts: last login (or creation, for who never logged in) more than this many days ago.
+    pub inactive_days: Option<u32>,
+    /// With `inactive_days`: only these licence types.
+    pub license_types: Option<Vec<String>>,
     pub write_candidates: Option<PathBuf>,
     /// How to read the list.
     pub list_options: ReadOptions,
@@ -236,14 +241,30 @@ impl AuditSettings {
         };
         let run = RunSettings::from_args(&args.connection, &run_args, ("audit", "audit"), env)?;
         let (list, roster) = match (&args.roster, &args.input) {
-            (Some(roster), _) => (roster.clone(), true),
-            (None, Some(input)) => (input.clone(), false),
-            (None, None) => return Err("say what to audit: INPUT, or --roster ROSTER".into()),
+            (Some(roster), _) => (Some(roster.clone()), true),
+            (None, Some(input)) => (Some(input.clone()), false),
+            (None, None) if args.inactive_days.is_some() => (None, false),
+            (None, None) => return Err("say what to audit: INPUT, --roster ROSTER or --inactive-days N".into()),
+        };
+        if args.write_candidates.is_some() && !roster && args.inactive_days.is_none() {
+            return Err("--write-candidates goes with --roster or --inactive-days".into());
+        }
+        let license_types = match &args.license_types {
+            Some(text) => {
+                let types: Vec<String> = text.split(',').map(|t| t.trim().to_ascii_uppercase()).filter(|t| !t.is_empty()).collect();
+                if let Some(bad) = types.iter().find(|t| !["F", "C", "R", "X"].contains(&t.as_str())) {
+                    return Err(format!("--license-types: {bad:?} is not a licence type: use F, C, R or X (e.g. F,C)"));
+                }
+                Some(types)
+            }
+            None => None,
         };
         Ok(AuditSettings {
             run,
             list,
             roster,
+            inactive_days: args.inactive_days,
+            license_types,
             write_candidates: args.write_candidates.clone(),
             list_options: read_options(&args.list, None)?,
             allow_admins: args.protection.allow_admins,

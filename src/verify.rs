@@ -156,6 +156,7 @@ mod tests {
             last_login: String::new(),
             scheduled: String::new(),
             access_level_id: String::new(),
+            created: String::new(),
         }
     }
 

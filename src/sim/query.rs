@@ -71,6 +71,7 @@ pub enum Field {
     ScheduledDeactivationDate,
     HomeGroupID,
     AccessLevelID,
+    EntryDate,
 }
 
 const ALL_FIELDS: &[(&str, Field)] = &[
@@ -88,6 +89,7 @@ const ALL_FIELDS: &[(&str, Field)] = &[
     ("scheduledDeactivationDate", Field::ScheduledDeactivationDate),
     ("homeGroupID", Field::HomeGroupID),
     ("accessLevelID", Field::AccessLevelID),
+    ("entryDate", Field::EntryDate),
 ];
 
 /// A field's value, borrowed where it can be.
@@ -129,6 +131,7 @@ impl Field {
                 None => FieldValue::Null,
                 Some(level) => FieldValue::Text(format!("{level:032x}")),
             },
+            Field::EntryDate => FieldValue::Text(login_date(user.created_days_ago)),
             Field::LastLoginDate => match user.last_login_days_ago {
                 None => FieldValue::Null,
                 Some(days) => FieldValue::Text(login_date(days)),
@@ -139,7 +142,7 @@ impl Field {
 
 /// Workfront's date format, counted back from a fixed reference day so output is repeatable.
 fn login_date(days_ago: u16) -> String {
-    let (y, m, d) = crate::clock::civil_from_days(20_400 - i64::from(days_ago));
+    let (y, m, d) = crate::clock::civil_from_days(crate::clock::today_days() - i64::from(days_ago));
     format!("{y:04}-{m:02}-{d:02}T09:00:00:000-0700")
 }
 

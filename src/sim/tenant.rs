@@ -34,6 +34,8 @@ pub struct User {
     pub home_group: u32,
     /// `accessLevelID`; cleared when the user is deactivated, so reactivating needs one again.
     pub access_level: Option<u128>,
+    /// `entryDate`: days before today the user was created (never after their last login).
+    pub created_days_ago: u16,
 }
 
 /// The work a user holds, by status, as the audit's counts see it: tasks assigned (open `INP`,
@@ -187,6 +189,7 @@ impl Tenant {
                 scheduled: None,
                 home_group: 0,
                 access_level: None,
+                created_days_ago: 0,
             });
         }
         // Users 2 and 3: two people sharing one mailbox (a team address), which is legal.
@@ -226,6 +229,7 @@ impl Tenant {
             scheduled: None,
             home_group: 99,
             access_level: Some(access_level_for(license_type, admin)),
+            created_days_ago: 1,
         };
         let at = self.users.partition_point(|u| u.id < id);
         self.users.insert(at, user);
@@ -237,6 +241,10 @@ impl Tenant {
         for user in &mut users {
             user.home_group = home_group_of(user.id);
             user.access_level = Some(access_level_for(user.license_type, user.is_admin));
+            // Created some time before the last login (derived from the ID, so seeded tenants
+            // keep every other property).
+            let spread = (crate::rng::mix(user.id as u64 ^ 0xc4ea7e) % 2_500) as u16;
+            user.created_days_ago = user.last_login_days_ago.unwrap_or(0).saturating_add(spread + 1);
         }
         users.sort_unstable_by_key(|u| u.id);
         if let Some(pair) = users.windows(2).find(|w| w[0].id == w[1].id) {
@@ -307,6 +315,7 @@ impl Tenant {
                 scheduled: None,
                 home_group: 0,
                 access_level: None,
+                created_days_ago: 0,
             });
         }
         let file_err = |message: String| TenantError::File { path: shown.clone(), message };

@@ -24,7 +24,7 @@ use crate::secret::Secret;
 
 /// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
 pub const USER_FIELDS: &str =
-    "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate,accessLevelID";
+    "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate,accessLevelID,entryDate";
 
 /// How the client authenticates each request.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ mod safety;
 mod schedule;
 mod sim;
 mod spreadsheets;
+mod stale;
 mod throughput;
 mod truth;
 mod util;
