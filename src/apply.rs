@@ -98,6 +98,19 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
         admin_console: Some(admin_console_path(&run.report)),
     };
     let (counts, interrupted, outcomes) = carry_out(run, &client, &pacing, work, interrupt).await?;
+    let page = crate::signoff::SignOff {
+        command: "apply",
+        tenant: host,
+        tenant_url: crate::session::tenant_url(run),
+        when: crate::clock::now_rfc3339(),
+        ran_by: format!("user {api_user}"),
+        input: Some((format!("{} (plan {source})", file.input.path), file.input.sha256.clone())),
+        dry_run: run.dry_run,
+        counts: &counts,
+        outcomes: &outcomes,
+        audit: None,
+    };
+    crate::session::write_signoff(run, &page).map_err(fatal)?;
     let exit = counts.exit(interrupted);
     Ok(RunSummary {
         counts,

@@ -33,6 +33,7 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
         quiet: true,
         summary_json: None,
         force: false,
+        html: None,
     };
     let settings = match RunSettings::from_args(&args.connection, &run_args, ("check", "check"), env) {
         Ok(settings) => settings,

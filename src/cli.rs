@@ -188,6 +188,11 @@ pub struct RunArgs {
     /// Replace output files that already exist (never an input of the run, a link or a device).
     #[arg(long)]
     pub force: bool,
+
+    /// Also write the sign-off page here: one self-contained HTML file (counts, the rows that
+    /// need a person, everyone deactivated) for reviewers who do not read CSVs.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 /// How to read the list (shared by `deactivate` and `audit`).
@@ -359,6 +364,11 @@ pub struct AuditArgs {
     /// Replace output files that already exist (never an input of the run, a link or a device).
     #[arg(long, help_heading = "Output")]
     pub force: bool,
+
+    /// Also write the sign-off page here: one self-contained HTML file (counts, licences freed,
+    /// the rows that need a person, everyone who would go) for reviewers who do not read CSVs.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub html: Option<PathBuf>,
 }
 
 /// `wf-offboard sim`.

@@ -81,6 +81,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
             summary_json: None,
             // The demo's own directory: each rehearsal replaces the last one's files.
             force: true,
+            html: None,
         },
     };
     let key = server.api_key().to_string();
@@ -131,6 +132,7 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
             summary_json: None,
             // The demo's own directory: each rehearsal replaces the last one's files.
             force: true,
+            html: Some(report.with_extension("html")),
         },
         max_deactivations: None,
         protection: ProtectionArgs::default(),

@@ -45,6 +45,7 @@ pub mod rng;
 pub mod secret;
 pub mod session;
 pub mod settings;
+pub mod signoff;
 pub mod sim;
 pub mod suggest;
 pub mod verify;

@@ -410,6 +410,30 @@ pub fn stopped_early(
     Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests, notes: Notes::default() })
 }
 
+/// Writes the sign-off page (`--html`) if asked for, and says where it is.
+pub fn write_signoff(run: &RunSettings, page: &crate::signoff::SignOff<'_>) -> Result<(), String> {
+    let Some(path) = &run.html else { return Ok(()) };
+    let html = crate::signoff::render(page);
+    crate::output::write_file(path, run.force, |file| std::io::Write::write_all(file, html.as_bytes()))
+        .map_err(|e| format!("the sign-off page: {e}"))?;
+    if !run.quiet {
+        errln!("sign-off page: {}", path.display());
+    }
+    Ok(())
+}
+
+/// The tenant's web address (`https://acme.my.workfront.com`), for links in the sign-off page.
+pub fn tenant_url(run: &RunSettings) -> String {
+    let mut url = run.connection.api_root.clone();
+    url.set_path("");
+    url.as_str().trim_end_matches('/').to_string()
+}
+
+/// "Name <username>" for the user with `id` among `users`, or the ID.
+pub fn who(users: &[crate::directory::DirUser], id: &str) -> String {
+    users.iter().find(|u| u.id == id).map_or_else(|| format!("user {id}"), |u| format!("{} <{}>", u.name, u.username))
+}
+
 /// Writes a machine-readable summary (`--summary-json`).
 pub fn write_summary_json(path: &std::path::Path, force: bool, value: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).expect("a JSON value serialises") + "\n";

@@ -56,6 +56,8 @@ pub struct RunSettings {
     /// Where the credential came from, for messages: `env WORKFRONT_API_KEY`, `--api-key-file
     /// key.txt`, `profile prod (api_key_env ACME_KEY)`, ….
     pub credential: String,
+    /// `--html`: the sign-off page.
+    pub html: Option<PathBuf>,
     /// The profile the run started from (`--profile`), if any; it holds no secret.
     pub profile: Option<Profile>,
 }
@@ -75,6 +77,9 @@ impl RunSettings {
         })?;
         if let Some(summary) = &self.summary_json {
             files.output(summary, "--summary-json")?;
+        }
+        if let Some(html) = &self.html {
+            files.output(html, "--html")?;
         }
         for (path, what) in more {
             files.output(path, what)?;
@@ -120,6 +125,7 @@ impl RunSettings {
             summary_json: args.summary_json.clone(),
             force: args.force,
             credential: credential_source(connection_args, profile.as_ref(), env),
+            html: args.html.clone(),
             profile,
         })
     }
@@ -238,6 +244,7 @@ impl AuditSettings {
             quiet: args.quiet,
             summary_json: args.summary_json.clone(),
             force: args.force,
+            html: args.html.clone(),
         };
         let run = RunSettings::from_args(&args.connection, &run_args, ("audit", "audit"), env)?;
         let (list, roster) = match (&args.roster, &args.input) {

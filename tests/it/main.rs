@@ -10,6 +10,7 @@ mod plans;
 mod profiles;
 mod safety;
 mod schedule;
+mod signoff;
 mod sim;
 mod spreadsheets;
 mod stale;
