@@ -43,7 +43,8 @@ async fn the_sign_off_page_shows_the_run_escapes_everything_and_stays_offline() 
     let scripts = select(&page, "script");
     assert_eq!(scripts.len(), 1, "one inline script: the table sorter");
     assert!(scripts[0].value().attr("src").is_none());
-    let external: Vec<String> = select(&page, "[src], link, img, iframe, object, embed").iter().map(|e| format!("{:?}", e.value())).collect();
+    let external: Vec<String> =
+        select(&page, "[src], link, img, iframe, object, embed").iter().map(|e| format!("{:?}", e.value())).collect();
     assert!(external.is_empty(), "no external resource: {external:?}");
     let tenant = sim.base_url.clone();
     for link in select(&page, "a[href]") {

@@ -90,3 +90,45 @@ async fn stale_accounts_at_two_thresholds_with_exclusions_and_licences_freed() {
     assert_eq!(got, expected);
     assert!(users(&sim).iter().any(|u| u.is_admin && expected.contains(&u.id_hex())), "administrators come in with --allow-admins");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_and_a_threshold_together_mean_off_the_roster_and_stale() {
+    let sim = start_sim(400, 132, calm()).await;
+    let tenant = sim.state.tenant().clone();
+    let stale = |u: &wf_offboard::sim::User| u.last_login_days_ago.map_or(u.created_days_ago > 120, |ago| ago > 120);
+    let roster: Vec<String> = tenant.users.iter().filter(|u| u.is_active).step_by(2).map(|u| u.id_hex()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let roster_file = write(dir.path(), "roster.csv", &format!("id\n{}\n", roster.join("\n")));
+    let (output, _) =
+        stale_audit(&sim, dir.path(), "both", &["--roster", &roster_file.display().to_string(), "--inactive-days", "120"]).await;
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", printed(&output));
+    let got: BTreeSet<String> = read_report(&dir.path().join("both.csv")).into_iter().map(|r| r["user_id"].clone()).collect();
+    let expected: BTreeSet<String> = tenant
+        .users
+        .iter()
+        .filter(|u| u.is_active && !u.is_admin && u.id != tenant.api_user && stale(u) && !roster.contains(&u.id_hex()))
+        .map(|u| u.id_hex())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_summary_lists_the_rows_that_need_a_person() {
+    let faults =
+        wf_offboard::sim::Faults { max_in_flight: 2, latency: std::time::Duration::from_millis(50), ..wf_offboard::sim::Faults::default() };
+    let sim = start_sim(300, 133, faults).await;
+    let people = crate::util::leavers(&sim, 8);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<String> = people.iter().map(|p| p.id_hex()).collect();
+    rows.push("no.such.person@acme.example".into());
+    rows.push("Jane Doe".into());
+    let input = write(dir.path(), "in.csv", &format!("user\n{}\n", rows.join("\n")));
+    let output = crate::util::deactivate(&sim, &input, &dir.path().join("r.csv"), &["--yes", "--concurrency", "8"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
+    let text = printed(&output);
+    assert!(text.contains("needs a person (2 rows):"), "{text}");
+    assert!(text.contains("row     9  no.such.person@acme.example  not_found: no user has this ID"), "{text}");
+    assert!(text.contains("row    10  Jane Doe  invalid: the identifier contains spaces"), "{text}");
+    assert!(text.contains("answers 429"), "the 429s met are counted: {text}");
+}
