@@ -427,7 +427,7 @@ pub struct SimArgs {
     pub api_key: Option<String>,
 
     /// The API user's password, for --username sign-in.
-    #[arg(long, default_value = crate::sim::DEFAULT_PASSWORD)]
+    #[arg(long, default_value = "rehearsal-only")]
     pub password: String,
 
     /// Set up an OAuth2 machine-to-machine application with this public key (PEM, `PUBLIC KEY`

@@ -6,59 +6,19 @@
 //! error, never a guess. Only the users some input row can refer to are kept, so memory follows
 //! the input, not the tenant.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use futures::{StreamExt, stream};
 use indicatif::ProgressBar;
 use serde_json::Value;
 
-use crate::input::InputRow;
-use crate::plan::{Identifier, classify};
+pub use crate::model::{DirUser, Directory};
+use crate::model::{Identifier, InputRow, classify};
 use crate::suggest::Suggester;
 use crate::workfront::{Client, Pacing};
 
 /// Workfront's largest page.
 pub const PAGE_SIZE: usize = 2000;
-
-/// A user as listed, with the fields the plan and report need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirUser {
-    /// Lower-case GUID.
-    pub id: String,
-    pub name: String,
-    pub username: String,
-    pub email: String,
-    pub is_active: bool,
-    pub is_admin: bool,
-    pub license_type: String,
-    /// `lastLoginDate` as Workfront wrote it; empty if never.
-    pub last_login: String,
-    /// `scheduledDeactivationDate` as Workfront wrote it; empty if none.
-    pub scheduled: String,
-    /// `accessLevelID` (lower case); empty if none. Kept in the report so an undo can give the
-    /// user their access level back: reactivating needs one.
-    pub access_level_id: String,
-    /// `entryDate` as Workfront wrote it: when the user was created; empty if unknown.
-    pub created: String,
-}
-
-/// The users that matter for this input, and facts about the whole tenant.
-#[derive(Debug, Clone)]
-pub struct Directory {
-    /// Users some input row may refer to, plus the API user.
-    pub users: Vec<DirUser>,
-    /// All users, active or not.
-    pub total: u64,
-    /// Active users.
-    pub active: u64,
-    /// The user the key belongs to.
-    pub api_user_id: String,
-    /// For input usernames or emails (lower-cased): the closest names in the tenant.
-    pub suggestions: HashMap<String, Vec<String>>,
-    /// With [`Wanted::others`]: the active users no input row refers to (a roster's leavers),
-    /// the API user excepted.
-    pub others: Vec<DirUser>,
-}
 
 /// The identifiers the input mentions, to keep only the users that matter while listing.
 #[derive(Debug, Default)]

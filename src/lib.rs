@@ -33,6 +33,7 @@ mod help;
 pub mod input;
 pub mod lock;
 mod logging;
+pub mod model;
 pub mod output;
 pub mod plan;
 pub mod planfile;

@@ -8,63 +8,9 @@
 use std::collections::HashMap;
 
 use crate::dates::When;
-use crate::directory::{DirUser, Directory};
-use crate::input::InputRow;
+use crate::model::{DirUser, Directory, InputRow, OutcomeKind, unneutralise};
+pub use crate::model::{Identifier, MatchedBy, classify};
 use crate::prior::PriorRow;
-use crate::report::{OutcomeKind, unneutralise};
-
-/// What an input value is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identifier {
-    /// A Workfront GUID, lower-cased.
-    Id(String),
-    /// A username or email, lower-cased for case-insensitive matching.
-    Name(String),
-}
-
-/// Classifies a trimmed input value, or says why it cannot identify anyone.
-pub fn classify(value: &str) -> Result<Identifier, String> {
-    if value.is_empty() {
-        return Err("the identifier cell is empty".into());
-    }
-    if value.chars().any(char::is_control) {
-        return Err("the identifier contains control characters".into());
-    }
-    if value.chars().any(char::is_whitespace) {
-        return Err("the identifier contains spaces: give a username, email address or user ID, not a name".into());
-    }
-    if value.chars().count() > 255 {
-        return Err("the identifier is longer than 255 characters".into());
-    }
-    if value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(Identifier::Id(value.to_ascii_lowercase()));
-    }
-    Ok(Identifier::Name(value.to_lowercase()))
-}
-
-/// Which field matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchedBy {
-    Id,
-    Username,
-    Email,
-}
-
-impl MatchedBy {
-    /// The report's `matched_by` value.
-    pub fn label(self) -> &'static str {
-        match self {
-            MatchedBy::Id => "id",
-            MatchedBy::Username => "username",
-            MatchedBy::Email => "email",
-        }
-    }
-
-    /// The value a report's `matched_by` label names.
-    pub fn from_label(label: &str) -> Option<MatchedBy> {
-        [MatchedBy::Id, MatchedBy::Username, MatchedBy::Email].into_iter().find(|m| m.label() == label)
-    }
-}
 
 /// What to do with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]

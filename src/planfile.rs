@@ -7,11 +7,10 @@
 //! refused as a whole. Pure: no I/O beyond the caller's bytes.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::directory::DirUser;
-use crate::input::InputRow;
-use crate::plan::{Decision, MatchedBy, PlannedRow};
+pub use crate::model::sha256_hex;
+use crate::model::{DirUser, InputRow, MatchedBy};
+use crate::plan::{Decision, PlannedRow};
 
 /// The format's name and version.
 pub const FORMAT: &str = "wf-offboard-plan";
@@ -105,11 +104,6 @@ impl PlanUser {
             created: String::new(),
         }
     }
-}
-
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn decision_label(decision: &Decision) -> (&'static str, String) {

@@ -70,7 +70,7 @@ pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
         if !seen.insert(row.row) {
             return Err(format!("{shown}, line {line}: row {} appears twice", row.row));
         }
-        if row.kind() == OutcomeKind::Deactivated && crate::plan::classify(&row.user_id).is_err() {
+        if row.kind() == OutcomeKind::Deactivated && crate::model::classify(&row.user_id).is_err() {
             return Err(format!("{shown}, line {line}: a deactivated row without a valid user_id ({:?})", row.user_id));
         }
         rows.push(row);

@@ -15,24 +15,11 @@ mod text;
 
 use std::path::Path;
 
+pub use crate::model::InputRow;
 pub use header::ColumnSpec;
 pub use text::TextEncoding;
 
 use header::{ColumnChoice, Layout, column_letter};
-
-/// One non-blank data row of the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputRow {
-    /// CSV: 1-based data row number (the header and blank lines are not counted);
-    /// spreadsheet: the sheet's row number.
-    pub row: usize,
-    /// The line (or sheet row) where the row starts, for error messages.
-    pub line: u64,
-    /// The trimmed identifier cell (may be empty: that row is then `invalid`).
-    pub value: String,
-    /// The trimmed leaving-date cell, when the list has a date column.
-    pub date: Option<String>,
-}
 
 /// What was read and how.
 #[derive(Debug, Clone)]
@@ -157,7 +144,7 @@ pub fn read_text(bytes: &[u8], source: &str, options: &ReadOptions) -> Result<In
         column,
         date_column,
         delimiter: Some(delimiter),
-        sha256: crate::planfile::sha256_hex(bytes),
+        sha256: crate::model::sha256_hex(bytes),
         sheet: None,
         sheet_hidden: false,
         other_sheets: Vec::new(),
@@ -194,7 +181,7 @@ fn read_sheet(bytes: &[u8], source: &str, options: &ReadOptions) -> Result<Input
         column,
         date_column,
         delimiter: None,
-        sha256: crate::planfile::sha256_hex(bytes),
+        sha256: crate::model::sha256_hex(bytes),
         sheet: Some(sheet.name),
         sheet_hidden: sheet.hidden,
         other_sheets: sheet.others,

@@ -77,8 +77,8 @@ pub struct ApiRequest {
     pub headers: HeaderMap,
 }
 
-/// An answer: status and JSON envelope.
-pub type Reply = (StatusCode, Value);
+use super::reply::ok;
+pub use super::reply::{Reply, error};
 
 impl ApiRequest {
     /// Parses the path after `/attask/api/`, the verb, query, headers and body.
@@ -163,18 +163,6 @@ fn is_version(segment: &str) -> bool {
     let mut parts = rest.split('.');
     let digits = |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
-}
-
-/// The `{"error": ...}` envelope in the shape the official Node client's fixtures show.
-pub fn error(status: StatusCode, class: &str, message: &str) -> Reply {
-    let class = if class.contains('.') { class.to_string() } else { format!("com.attask.common.{class}") };
-    let body =
-        json!({"error": {"class": class, "message": message, "title": null, "msgKey": "exception.attask", "attributes": [""], "code": 0}});
-    (status, body)
-}
-
-fn ok(data: Value) -> Reply {
-    (StatusCode::OK, json!({ "data": data }))
 }
 
 fn bad(e: BadQuery) -> Reply {

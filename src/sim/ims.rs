@@ -12,30 +12,12 @@
 //! "invalid_client"}` (a wrong secret) or 400 `invalid_request` (a missing field); the token
 //! expires after `ttl` (a day on the real service, milliseconds in tests).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::state::SimState;
-
-/// The Developer Console credential the simulated organisation has.
-#[derive(Debug, Clone)]
-pub struct ImsApp {
-    pub client_id: String,
-    pub client_secret: String,
-    /// The IMS organisation ID the API expects in `x-gw-ims-org-id`.
-    pub org_id: String,
-    /// How long an access token lives.
-    pub ttl: Duration,
-    /// The technical account is a System Administrator of Workfront.
-    pub admin: bool,
-}
-
-/// The technical account's username for a client ID, as Adobe names them.
-pub fn technical_account_username(client_id: &str) -> String {
-    format!("{}@techacct.adobe.com", client_id.to_ascii_lowercase())
-}
 
 /// Answers one token request.
 pub fn token(state: &SimState, form: &[(String, String)]) -> (StatusCode, Value) {

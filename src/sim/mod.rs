@@ -12,9 +12,11 @@
 //! at `GET /__sim/users` (search filters apply) and `GET /__sim/users/<ID>`.
 
 mod api;
+mod apps;
 mod ims;
 mod oauth;
 mod query;
+mod reply;
 mod schedule;
 mod server;
 mod state;
@@ -25,11 +27,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use api::MAX_BULK;
-pub use ims::{ImsApp, technical_account_username};
+pub use apps::ImsApp;
 pub use oauth::{OAuthApp, public_key_from_pem};
 pub use query::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use server::serve;
 pub use state::{Credentials, Faults, SimState, Stats};
+pub use tenant::technical_account_username;
 pub use tenant::{Tenant, TenantError, User, Work, access_level_for};
 
 use tokio::net::TcpListener;

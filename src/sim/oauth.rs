@@ -12,7 +12,7 @@
 //! refused exchange is 401 with `{"error": …, "error_description": …}` as OAuth2 servers answer;
 //! `exp` may be at most an hour ahead.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -21,18 +21,7 @@ use serde_json::{Value, json};
 
 use super::state::SimState;
 
-/// The OAuth2 application the simulated tenant has registered.
-#[derive(Debug, Clone)]
-pub struct OAuthApp {
-    pub client_id: String,
-    pub client_secret: String,
-    /// The customer ID (`iss`).
-    pub customer_id: String,
-    /// The application's public key: DER `RSAPublicKey` (PKCS#1).
-    pub public_key: Vec<u8>,
-    /// How long an access token lives.
-    pub session_ttl: Duration,
-}
+pub use super::apps::OAuthApp;
 
 fn refused(description: &str) -> (StatusCode, Value) {
     (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_grant", "error_description": description }))

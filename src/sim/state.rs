@@ -60,9 +60,9 @@ pub struct Credentials {
     /// The API user's password, for `login` and `generateApiKey`.
     pub password: String,
     /// The OAuth2 application, if the tenant has one (`/integrations/oauth2/…/jwt/exchange`).
-    pub oauth: Option<super::oauth::OAuthApp>,
+    pub oauth: Option<super::apps::OAuthApp>,
     /// The Adobe Developer Console credential, if the organisation has one (`/ims/token/v3`).
-    pub ims: Option<super::ims::ImsApp>,
+    pub ims: Option<super::apps::ImsApp>,
     /// Accept `login` and password API-key requests, as tenants did before every organisation
     /// moved to the Adobe Business Platform; refused by default, as on every current tenant.
     pub legacy_login: bool,
@@ -161,7 +161,7 @@ impl SimState {
         let technical_account = credentials
             .ims
             .as_ref()
-            .map(|app| tenant.add_technical_account(&super::ims::technical_account_username(&app.client_id), app.admin));
+            .map(|app| tenant.add_technical_account(&super::tenant::technical_account_username(&app.client_id), app.admin));
         SimState {
             tenant: RwLock::new(tenant),
             credentials,

@@ -82,6 +82,11 @@ pub fn access_level_for(license_type: char, is_admin: bool) -> u128 {
     0x00ac_ce55_0000_0000_0000_0000_0000_0000 | code
 }
 
+/// The technical account's username for a client ID, as Adobe names them.
+pub fn technical_account_username(client_id: &str) -> String {
+    format!("{}@techacct.adobe.com", client_id.to_ascii_lowercase())
+}
+
 /// The home group of a user: six groups, spread by ID.
 pub fn home_group_of(id: u128) -> u32 {
     (crate::rng::mix(id as u64) % 6) as u32 + 1

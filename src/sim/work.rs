@@ -9,7 +9,7 @@
 
 use serde_json::json;
 
-use super::api::{Reply, error};
+use super::reply::{Reply, error};
 use super::tenant::{Tenant, Work, parse_id};
 use axum::http::StatusCode;
 
