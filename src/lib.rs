@@ -13,6 +13,8 @@
 //!   one run per report;
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
 //! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
+//! - [`model`] the shared nouns every stage speaks; [`output`] the one safe file writer;
+//!   [`signoff`] the HTML sign-off page; [`check`] the sign-in check; [`input`] reads lists.
 
 #[macro_use]
 mod console;

@@ -204,3 +204,16 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     sim.stop().await;
     Exit::Success
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn the_sim_flag_default_is_the_default_password() {
+        let cli = crate::cli::Cli::try_parse_from(["wf-offboard", "sim"]).unwrap();
+        let crate::cli::Command::Sim(args) = cli.command else { panic!("sim") };
+        assert_eq!(args.password, super::DEFAULT_PASSWORD);
+        assert_eq!((args.users, args.seed), (crate::demo::DEMO_USERS, crate::demo::DEMO_SEED), "the sample fits the default tenant");
+    }
+}
