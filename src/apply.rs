@@ -99,16 +99,9 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     };
     let (counts, interrupted, outcomes) = carry_out(run, &client, &pacing, work, interrupt).await?;
     let page = crate::signoff::SignOff {
-        command: "apply",
-        tenant: host,
-        tenant_url: crate::session::tenant_url(run),
-        when: crate::clock::now_rfc3339(),
         ran_by: format!("user {api_user}"),
         input: Some((format!("{} (plan {source})", file.input.path), file.input.sha256.clone())),
-        dry_run: run.dry_run,
-        counts: &counts,
-        outcomes: &outcomes,
-        audit: None,
+        ..crate::signoff::SignOff::of_run(run, "apply", &counts, &outcomes)
     };
     crate::session::write_signoff(run, &page).map_err(fatal)?;
     let exit = counts.exit(interrupted);

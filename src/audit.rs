@@ -211,16 +211,11 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         .collect();
     let unknown = work.values().filter(|w| w.is_err()).count();
     let page = crate::signoff::SignOff {
-        command: "audit",
-        tenant: &run.connection.host,
-        tenant_url: crate::session::tenant_url(run),
-        when: crate::clock::now_rfc3339(),
         ran_by: crate::session::who(&directory.users, &directory.api_user_id),
         input: settings.list.as_ref().zip(list.as_ref()).map(|(path, list)| (path.display().to_string(), list.sha256.clone())),
         dry_run: true,
-        counts: &counts,
-        outcomes: &outcomes,
         audit: Some((&licences_freed, holders.len())),
+        ..crate::signoff::SignOff::of_run(run, "audit", &counts, &outcomes)
     };
     crate::session::write_signoff(run, &page).map_err(fatal)?;
     if !run.quiet {

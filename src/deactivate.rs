@@ -116,16 +116,10 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     )
     .await?;
     let page = crate::signoff::SignOff {
-        command: "deactivate",
-        tenant: host,
-        tenant_url: crate::session::tenant_url(run),
-        when: crate::clock::now_rfc3339(),
         ran_by: crate::session::who(&directory.users, &directory.api_user_id),
         input: Some((settings.input.display().to_string(), input.sha256.clone())),
         dry_run,
-        counts: &counts,
-        outcomes: &outcomes,
-        audit: None,
+        ..crate::signoff::SignOff::of_run(run, "deactivate", &counts, &outcomes)
     };
     crate::session::write_signoff(run, &page).map_err(fatal)?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };

@@ -82,16 +82,8 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     .await?;
     let digest = std::fs::read(&settings.from_report).map(|bytes| crate::planfile::sha256_hex(&bytes)).unwrap_or_default();
     let page = crate::signoff::SignOff {
-        command: "reactivate",
-        tenant: host,
-        tenant_url: crate::session::tenant_url(run),
-        when: crate::clock::now_rfc3339(),
-        ran_by: format!("the credential from {}", run.credential),
         input: Some((settings.from_report.display().to_string(), digest)),
-        dry_run: run.dry_run,
-        counts: &counts,
-        outcomes: &outcomes,
-        audit: None,
+        ..crate::signoff::SignOff::of_run(run, "reactivate", &counts, &outcomes)
     };
     crate::session::write_signoff(run, &page).map_err(fatal)?;
     let exit = counts.exit(interrupted);

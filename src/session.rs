@@ -422,13 +422,6 @@ pub fn write_signoff(run: &RunSettings, page: &crate::signoff::SignOff<'_>) -> R
     Ok(())
 }
 
-/// The tenant's web address (`https://acme.my.workfront.com`), for links in the sign-off page.
-pub fn tenant_url(run: &RunSettings) -> String {
-    let mut url = run.connection.api_root.clone();
-    url.set_path("");
-    url.as_str().trim_end_matches('/').to_string()
-}
-
 /// "Name <username>" for the user with `id` among `users`, or the ID.
 pub fn who(users: &[crate::directory::DirUser], id: &str) -> String {
     users.iter().find(|u| u.id == id).map_or_else(|| format!("user {id}"), |u| format!("{} <{}>", u.name, u.username))

@@ -31,6 +31,27 @@ pub struct SignOff<'a> {
     pub audit: Option<(&'a BTreeMap<String, usize>, usize)>,
 }
 
+impl<'a> SignOff<'a> {
+    /// The page for a run of `command` against `run`'s tenant, now; who ran it and the input
+    /// are for the caller to add.
+    pub fn of_run(run: &'a crate::settings::RunSettings, command: &'a str, counts: &'a Counts, outcomes: &'a [Outcome]) -> Self {
+        let mut url = run.connection.api_root.clone();
+        url.set_path("");
+        SignOff {
+            command,
+            tenant: &run.connection.host,
+            tenant_url: url.as_str().trim_end_matches('/').to_string(),
+            when: crate::clock::now_rfc3339(),
+            ran_by: format!("the credential from {}", run.credential),
+            input: None,
+            dry_run: run.dry_run,
+            counts,
+            outcomes,
+            audit: None,
+        }
+    }
+}
+
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;color:#1d2330;padding:0 1rem}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem;border-bottom:1px solid #d7dbe3;padding-bottom:.25rem}
