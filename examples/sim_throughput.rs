@@ -62,9 +62,11 @@ async fn main() {
             .unwrap()
             .with_auth(wf_offboard::workfront::Auth::ApiKey(wf_offboard::secret::Secret::new("k")));
         let started = Instant::now();
-        let dir = wf_offboard::directory::fetch_directory(&client, &Default::default(), &pacing, &indicatif::ProgressBar::hidden())
-            .await
-            .expect("listing");
+        let check = wf_offboard::directory::CallerCheck { allow_partial: false, credential: "an API key" };
+        let (dir, _) =
+            wf_offboard::directory::fetch_directory(&client, &Default::default(), &pacing, &indicatif::ProgressBar::hidden(), check)
+                .await
+                .expect("listing");
         println!("listing {} users (50 pages of 2000, concurrency {concurrency}): {:.2?}", dir.total, started.elapsed());
     }
     server.stop().await;

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use futures::{StreamExt, stream};
 
-use crate::directory::{DirUser, Wanted, fetch_directory};
+use crate::directory::{CallerCheck, DirUser, Wanted, fetch_directory};
 use crate::execute::settled_outcome;
 use crate::exit::Exit;
 use crate::input::read_file;
@@ -104,8 +104,8 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     tokio::pin!(interrupt);
-    let (client, partial) = match sign_in_or_stop(run, &pacing, password, settings.allow_partial_directory, interrupt.as_mut()).await {
-        Ok(opened) => opened,
+    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
+        Ok(client) => client,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
         Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in; no audit was written".into())),
     };
@@ -115,8 +115,9 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let directory = tokio::select! {
-        listed = fetch_directory(&client, &wanted, &pacing, &listing) => listed.map_err(fatal)?,
+    let check = CallerCheck { allow_partial: settings.allow_partial_directory, credential: &run.credential };
+    let (directory, partial) = tokio::select! {
+        listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
         () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; no audit was written".into())),
     };
     listing.finish_and_clear();

@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use crate::directory::{Wanted, fetch_directory};
+use crate::directory::{CallerCheck, Wanted, fetch_directory};
 use crate::exit::Exit;
 use crate::input::{Input, read_file};
 use crate::lock::RunLock;
@@ -46,8 +46,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     tokio::pin!(interrupt);
-    let (client, partial) = match sign_in_or_stop(run, &pacing, password, settings.allow_partial_directory, interrupt.as_mut()).await {
-        Ok(opened) => opened,
+    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
+        Ok(client) => client,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
         Err(Stopped::Interrupted) => return stopped_early(&input.rows, run, started, "signing in", 0),
     };
@@ -56,8 +56,9 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let directory = tokio::select! {
-        listed = fetch_directory(&client, &wanted, &pacing, &listing) => listed.map_err(fatal)?,
+    let check = CallerCheck { allow_partial: settings.allow_partial_directory, credential: &run.credential };
+    let (directory, partial) = tokio::select! {
+        listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
         () = &mut interrupt => {
             listing.finish_and_clear();
             return stopped_early(&input.rows, run, started, "listing users", client.requests_sent());

@@ -83,6 +83,46 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
     })
 }
 
+/// What a failed request means, naming the sign-in method and where the credential came from
+/// when Workfront refused it (401).
+pub fn refused(client: &Client, credential: &str, e: &crate::workfront::ApiError, what: &str) -> String {
+    if e.is_auth() {
+        format!(
+            "{what} failed: Workfront refused the {} from {credential} ({e}): check that it is current (API keys expire monthly by default), belongs to this tenant, and that --domain or --base-url is right",
+            client.sign_in_method()
+        )
+    } else {
+        format!("{what} failed: {e}")
+    }
+}
+
+/// Who signs in, and what to do when it is not a System Administrator.
+#[derive(Debug, Clone, Copy)]
+pub struct CallerCheck<'a> {
+    /// `--allow-partial-directory`.
+    pub allow_partial: bool,
+    /// Where the credential came from, for a refusal's message.
+    pub credential: &'a str,
+}
+
+/// Judges the caller before the listing: a caller who is not a System Administrator sees only
+/// part of the directory (Workfront answers it with a partial list, never a 403), so every
+/// leaver it cannot see would look `not_found`. Refused unless `allow_partial`; then the note
+/// returned is added to every `not_found` row.
+pub fn judge_caller(caller: &DirUser, allow_partial: bool, method: &str) -> Result<Option<String>, String> {
+    if caller.is_admin {
+        return Ok(None);
+    }
+    let who = format!("{} <{}>", caller.name, caller.username);
+    if allow_partial {
+        errln!("warning: {who} is not a System Administrator: the listing may be partial, so not_found rows may be people it cannot see");
+        return Ok(Some(format!("the listing may be partial: {who} is not a System Administrator")));
+    }
+    Err(format!(
+        "{who} (signed in with {method}) is not a System Administrator, so Workfront shows it only part of the directory and every leaver it cannot see would look not_found; nothing was changed.\nMake it an administrator (for an Adobe Developer Console technical account: make it an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to go on with a partial listing"
+    ))
+}
+
 /// One fetched page, reduced to what the cross-check and the plan need.
 struct Page {
     number: usize,
@@ -93,10 +133,21 @@ struct Page {
 }
 
 /// Lists the whole tenant and keeps the users `wanted` refers to.
-pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, progress: &ProgressBar) -> Result<Directory, String> {
-    let (count, api_user_id) = futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.current_user_id()));
-    let count = count.result.map_err(|e| format!("USER/count failed: {e}"))?;
-    let api_user_id = api_user_id.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+/// The caller is read together with the count, and judged ([`judge_caller`]) before any page is
+/// fetched; the returned note marks a partial listing.
+pub async fn fetch_directory(
+    client: &Client,
+    wanted: &Wanted,
+    pacing: &Pacing,
+    progress: &ProgressBar,
+    check: CallerCheck<'_>,
+) -> Result<(Directory, Option<String>), String> {
+    let (count, caller) = futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.caller()));
+    let caller = caller.result.map_err(|e| refused(client, check.credential, &e, "reading the signed-in user (ID=$$USER.ID)"))?;
+    let caller = parse_user(&caller)?;
+    let partial = judge_caller(&caller, check.allow_partial, client.sign_in_method())?;
+    let count = count.result.map_err(|e| refused(client, check.credential, &e, "USER/count"))?;
+    let api_user_id = caller.id;
     let total = usize::try_from(count).map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
     let pages = total.div_ceil(PAGE_SIZE);
     progress.set_length(total as u64);
@@ -163,7 +214,7 @@ pub async fn fetch_directory(client: &Client, wanted: &Wanted, pacing: &Pacing, 
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let active = done.iter().map(|p| p.active).sum();
     others.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Directory { users, total: count, active, api_user_id, suggestions: suggester.finish(), others })
+    Ok((Directory { users, total: count, active, api_user_id, suggestions: suggester.finish(), others }, partial))
 }
 
 #[cfg(test)]

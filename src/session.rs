@@ -101,19 +101,16 @@ pub fn ask_password(run: &RunSettings) -> Result<Option<Secret>, String> {
     }
 }
 
-/// Signs in and checks the caller ([`check_caller`], with `allow_partial`), unless `interrupt`
-/// fires first. Returns the client and the partial-listing note, if any.
+/// Signs in, unless `interrupt` fires first.
 pub async fn sign_in_or_stop(
     run: &RunSettings,
     pacing: &Pacing,
     password: Option<Secret>,
-    allow_partial: bool,
     interrupt: std::pin::Pin<&mut impl Future<Output = ()>>,
-) -> Result<(Client, Option<String>), Stopped> {
+) -> Result<Client, Stopped> {
     let opened = async {
         let client = sign_in(run, pacing, password).await?;
-        let note = check_caller(&client, pacing, allow_partial, &run.credential).await?;
-        Ok::<_, String>((client, note))
+        Ok::<_, String>(client)
     };
     tokio::select! {
         opened = opened => opened.map_err(Stopped::Fatal),
@@ -124,43 +121,7 @@ pub async fn sign_in_or_stop(
     }
 }
 
-/// Reads the caller before listing: a caller who is not a System Administrator sees only part
-/// of the directory (Workfront answers it with a partial list, never a 403), so every leaver it
-/// cannot see would look `not_found`. Refused unless `allow_partial`; then the returned note is
-/// added to every `not_found` row.
-pub async fn check_caller(client: &Client, pacing: &Pacing, allow_partial: bool, credential: &str) -> Result<Option<String>, String> {
-    let caller = pacing
-        .send(|| client.caller())
-        .await
-        .result
-        .map_err(|e| refused(client, credential, &e, "reading the signed-in user (ID=$$USER.ID)"))?;
-    let caller = crate::directory::parse_user(&caller)?;
-    if caller.is_admin {
-        return Ok(None);
-    }
-    let who = format!("{} <{}>", caller.name, caller.username);
-    if allow_partial {
-        errln!("warning: {who} is not a System Administrator: the listing may be partial, so not_found rows may be people it cannot see");
-        return Ok(Some(format!("the listing may be partial: {who} is not a System Administrator")));
-    }
-    Err(format!(
-        "{who} (signed in with {}) is not a System Administrator, so Workfront shows it only part of the directory and every leaver it cannot see would look not_found; nothing was changed.\nMake it an administrator (for an Adobe Developer Console technical account: make it an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to go on with a partial listing",
-        client.sign_in_method()
-    ))
-}
-
-/// What a failed request means, naming the sign-in method and where the credential came from
-/// when Workfront refused it (401).
-pub fn refused(client: &Client, credential: &str, e: &crate::workfront::ApiError, what: &str) -> String {
-    if e.is_auth() {
-        format!(
-            "{what} failed: Workfront refused the {} from {credential} ({e}): check that it is current (API keys expire monthly by default), belongs to this tenant, and that --domain or --base-url is right",
-            client.sign_in_method()
-        )
-    } else {
-        format!("{what} failed: {e}")
-    }
-}
+pub use crate::directory::refused;
 
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since
 /// `generateApiKey` could create a key, and a dry run changes nothing. `password` comes from
@@ -358,10 +319,11 @@ pub async fn carry_out(
     let (counts, outcomes) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
     if let Some(path) = admin_console.filter(|_| !dry_run && counts.get(OutcomeKind::Deactivated) > 0) {
         match write_admin_console(&path, run.force, &outcomes) {
-            Ok(n) => errln!(
+            Ok(n) if !run.quiet => errln!(
                 "admin console: {} ({n} users): upload it in the Adobe Admin Console (Users > Bulk operations > Remove users) to take them out of the Workfront product profile, which deactivating in Workfront does not",
                 path.display()
             ),
+            Ok(_) => {}
             Err(e) => errln!("warning: {e}"),
         }
     }
