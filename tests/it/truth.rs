@@ -82,7 +82,7 @@ async fn resume_after_kill_9_writes_again_every_deactivation_that_was_never_conf
     let dir = tempfile::tempdir().unwrap();
     let input = id_list(dir.path(), "in.csv", &people);
     let first = dir.path().join("first.csv");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    let mut child = crate::util::command()
         .args(deactivate_args(&sim, &input, &first, &["--yes", "--concurrency", "2"]))
         .env("WORKFRONT_API_KEY", sim.api_key())
         .stdin(std::process::Stdio::null())
@@ -225,7 +225,7 @@ async fn a_closed_stdout_is_not_a_panic() {
     let people = leavers(&sim, 2);
     let dir = tempfile::tempdir().unwrap();
     let input = id_list(dir.path(), "in.csv", &people);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    let mut child = crate::util::command()
         .args(deactivate_args(&sim, &input, &dir.path().join("r.csv"), &["--dry-run"]))
         .env("WORKFRONT_API_KEY", sim.api_key())
         .stdin(std::process::Stdio::null())
@@ -284,7 +284,7 @@ async fn ctrl_c_during_the_read_back_ends_unchecked_rows_could_not_confirm() {
     let input = id_list(dir.path(), "in.csv", &people);
     let report = dir.path().join("r.csv");
     let log = std::fs::File::create(dir.path().join("stderr.txt")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    let mut child = crate::util::command()
         .args(deactivate_args(&sim, &input, &report, &["--yes"]))
         .env("WORKFRONT_API_KEY", sim.api_key())
         .stdin(std::process::Stdio::null())
@@ -314,7 +314,7 @@ async fn ctrl_c_while_signing_in_skips_every_row_and_releases_the_lock() {
     let input = id_list(dir.path(), "in.csv", &people);
     let report = dir.path().join("r.csv");
     let args = deactivate_args(&sim, &input, &report, &["--dry-run", "--username", &sim.api_username()]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    let mut child = crate::util::command()
         .args(&args)
         .env_remove("WORKFRONT_API_KEY")
         .env("WORKFRONT_PASSWORD", "pw-for-tests")
@@ -348,7 +348,7 @@ async fn ctrl_c_at_the_confirmation_prompt_sends_nothing() {
     // SAFETY: both descriptors were just opened by openpty and are owned here alone.
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
     let log_path = dir.path().join("stderr.txt");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    let mut child = crate::util::command()
         .args(deactivate_args(&sim, &input, &dir.path().join("r.csv"), &[]))
         .env("WORKFRONT_API_KEY", sim.api_key())
         .stdin(std::process::Stdio::from(slave))

@@ -66,22 +66,23 @@ pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     path
 }
 
+/// The wf-offboard binary with a hermetic environment: nothing from the developer's or CI's
+/// shell (no key, tenant, profile, IMS credential or RUST_LOG), only `PATH` and `HOME`.
+pub fn command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"));
+    command.env_clear();
+    for keep in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
+    command
+}
+
 /// Runs the wf-offboard binary with `args` and extra environment, off the async workers.
 pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
-            .args(&args)
-            .env_remove("WORKFRONT_API_KEY")
-            .env_remove("WORKFRONT_BASE_URL")
-            .env_remove("WORKFRONT_DOMAIN")
-            .env_remove("WORKFRONT_PASSWORD")
-            .env_remove("WORKFRONT_API_VERSION")
-            .env_remove("WF_OFFBOARD_PROFILE")
-            .env_remove("WF_OFFBOARD_CONFIG")
-            .envs(env)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("the binary runs")
+        command().args(&args).envs(env).stdin(std::process::Stdio::null()).output().expect("the binary runs")
     })
     .await
     .expect("join")
@@ -109,10 +110,8 @@ pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&
 /// Starts `deactivate` in the background (key in env, no stdin, stderr discarded), for tests
 /// that signal it mid-run.
 pub fn spawn_deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
+    command()
         .args(deactivate_args(sim, input, report, extra))
-        .env_remove("WORKFRONT_PASSWORD")
-        .env_remove("WF_OFFBOARD_PROFILE")
         .env("WORKFRONT_API_KEY", sim.api_key())
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
