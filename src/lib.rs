@@ -19,14 +19,11 @@
 #[macro_use]
 mod console;
 
-pub mod apply;
-pub mod audit;
-pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod commands;
+pub use commands::{apply, audit, check, deactivate, demo, reactivate};
 pub mod dates;
-pub mod deactivate;
-pub mod demo;
 pub mod directory;
 pub mod execute;
 pub mod exit;
@@ -41,7 +38,6 @@ pub mod plan;
 pub mod planfile;
 pub mod prior;
 pub mod profile;
-pub mod reactivate;
 pub mod report;
 pub mod resume;
 pub mod rng;

@@ -18,7 +18,7 @@ use crate::sim::{self, Credentials, Faults, Tenant};
 use crate::{deactivate, reactivate};
 
 /// The sample the demo runs, built into the binary so the demo works from any directory.
-pub const SAMPLE: &str = include_str!("../samples/offboarding.csv");
+pub const SAMPLE: &str = include_str!("../../samples/offboarding.csv");
 /// The tenant the sample was written for.
 pub const DEMO_USERS: usize = 5_000;
 /// The seed of that tenant.
