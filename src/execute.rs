@@ -149,13 +149,6 @@ impl Collector {
         self.report.outcomes()
     }
 
-    /// Changes a recorded row's outcome after the fact (the read-after-write check).
-    pub fn amend(&mut self, row: usize, kind: OutcomeKind, error: String) {
-        if let Some(before) = self.report.amend(row, kind, error) {
-            self.counts.moved(before, kind);
-        }
-    }
-
     /// Closes the progress bar and rewrites the report in input order.
     pub fn finish(self) -> Result<(Counts, Vec<Outcome>), String> {
         self.progress.finish_and_clear();

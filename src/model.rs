@@ -188,11 +188,6 @@ impl OutcomeKind {
         ALL.into_iter().find(|k| k.label() == label)
     }
 
-    /// Did the row write a change the read-after-write check must confirm?
-    pub fn is_change(self) -> bool {
-        matches!(self, OutcomeKind::Deactivated | OutcomeKind::Reactivated | OutcomeKind::Scheduled)
-    }
-
     /// Is the row done, so that `--resume` carries it over instead of trying again?
     pub fn is_finished(self) -> bool {
         matches!(self, OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive | OutcomeKind::Scheduled)

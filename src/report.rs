@@ -75,16 +75,6 @@ impl ReportWriter {
         &self.outcomes
     }
 
-    /// Changes a recorded row's outcome (the read-after-write check found it not done). The file
-    /// shows the change when it is rewritten at the end.
-    pub fn amend(&mut self, row: usize, kind: OutcomeKind, error: String) -> Option<OutcomeKind> {
-        let outcome = self.outcomes.iter_mut().find(|o| o.row == row)?;
-        let before = outcome.kind;
-        outcome.kind = kind;
-        outcome.error = error;
-        Some(before)
-    }
-
     /// Rewrites the report in input order and returns the outcomes.
     pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
         self.outcomes.sort_by_key(|o| o.row);
@@ -150,14 +140,6 @@ impl Counts {
     /// How many rows had `kind`.
     pub fn get(&self, kind: OutcomeKind) -> usize {
         self.0.get(&kind).copied().unwrap_or(0)
-    }
-
-    /// Moves one row from `from` to `to` (an outcome amended after the fact).
-    pub fn moved(&mut self, from: OutcomeKind, to: OutcomeKind) {
-        if let Some(n) = self.0.get_mut(&from) {
-            *n = n.saturating_sub(1);
-        }
-        self.add(to);
     }
 
     /// All rows.
