@@ -19,16 +19,11 @@ use crate::workfront::{Client, IDS_PER_GET, Pacing};
 /// Reads the users with these IDs, in pages, concurrently under the run's pacing. A user that
 /// does not exist is simply absent from the answer.
 pub async fn read_users(client: &Client, pacing: &Pacing, ids: &[String]) -> Result<HashMap<String, DirUser>, String> {
-    let mut pages = stream::iter(ids.chunks(IDS_PER_GET))
-        .map(|chunk| async move { pacing.send(|| client.users_by_id(chunk)).await })
-        .buffer_unordered(pacing.concurrency);
+    let mut pages =
+        stream::iter(ids.chunks(IDS_PER_GET)).map(|chunk| read_page(client, pacing, chunk.to_vec())).buffer_unordered(pacing.concurrency);
     let mut users = HashMap::with_capacity(ids.len());
-    while let Some(attempted) = pages.next().await {
-        let listed = attempted.result.map_err(|e| format!("reading users by ID failed after {} attempts: {e}", attempted.attempts))?;
-        for value in &listed {
-            let user = parse_user(value)?;
-            users.insert(user.id.clone(), user);
-        }
+    while let Some(page) = pages.next().await {
+        users.extend(page?);
     }
     Ok(users)
 }

@@ -80,7 +80,11 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
         interrupt,
     )
     .await?;
-    let digest = std::fs::read(&settings.from_report).map(|bytes| crate::planfile::sha256_hex(&bytes)).unwrap_or_default();
+    // The report's digest is read again only for the sign-off page, and only when it is asked for.
+    let digest = match &run.html {
+        Some(_) => std::fs::read(&settings.from_report).map(|bytes| crate::planfile::sha256_hex(&bytes)).unwrap_or_default(),
+        None => String::new(),
+    };
     let page = crate::signoff::SignOff {
         input: Some((settings.from_report.display().to_string(), digest)),
         ..crate::signoff::SignOff::of_run(run, "reactivate", &counts, &outcomes)
