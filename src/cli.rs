@@ -39,6 +39,10 @@ pub enum Command {
     /// last logins and the open work each user still holds.
     #[command(after_help = crate::help::AUDIT)]
     Audit(AuditArgs),
+    /// Hand each leaver's work to a successor: open tasks and issues, owned projects and
+    /// templates, run-as reports (use --dry-run first; --undo puts it back).
+    #[command(after_help = crate::help::HANDOVER)]
+    Handover(HandoverArgs),
     /// Check the connection and sign-in: who you are, whether you may see everyone, and where
     /// each setting came from. Changes nothing.
     #[command(after_help = crate::help::CHECK)]
@@ -337,6 +341,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub write_candidates: Option<PathBuf>,
 
+    /// Also write every object a matched user holds, one CSV row each
+    /// (row,leaver_id,leaver,object_type,object_id,object_name,relation,url).
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub objects: Option<PathBuf>,
+
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
@@ -489,4 +498,49 @@ pub struct DemoArgs {
     /// Latency of the built-in simulator, in milliseconds.
     #[arg(long, default_value_t = 30)]
     pub latency_ms: u64,
+}
+
+/// `wf-offboard handover`.
+#[derive(Debug, Clone, Args)]
+pub struct HandoverArgs {
+    /// The list of people leaving (CSV, .xlsx, .xls or .ods), as for `deactivate`.
+    #[arg(required_unless_present = "undo")]
+    pub input: Option<PathBuf>,
+
+    /// The column naming each row's successor (a username, email or ID, matched like the
+    /// leaver): a header name or '#N'.
+    #[arg(long, value_name = "NAME|#N", help_heading = "Input", conflicts_with = "to", required_unless_present_any = ["to", "undo"])]
+    pub successor_column: Option<String>,
+
+    /// One successor for everyone on the list (a username, email or ID).
+    #[arg(long, value_name = "USER", help_heading = "Input")]
+    pub to: Option<String>,
+
+    /// Only these kinds: tasks, issues, projects, reports, templates, approvals, queues,
+    /// timesheets (comma-separated) [default: all].
+    #[arg(long, value_name = "KINDS", help_heading = "Input")]
+    pub include: Option<String>,
+
+    /// Put back what an earlier handover report shows `reassigned`, where the object still
+    /// holds the successor it was given.
+    #[arg(long, value_name = "REPORT", help_heading = "Safety", conflicts_with_all = ["input", "successor_column", "to", "resume", "include"])]
+    pub undo: Option<PathBuf>,
+
+    /// Carry over the objects an earlier handover report of this list shows `reassigned`.
+    #[arg(long, value_name = "REPORT", help_heading = "Safety")]
+    pub resume: Option<PathBuf>,
+
+    /// Go on when the signed-in user is not a System Administrator, whose listing Workfront
+    /// filters.
+    #[arg(help_heading = "Safety", long)]
+    pub allow_partial_directory: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    #[command(flatten)]
+    pub list: ListArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }

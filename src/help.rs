@@ -81,6 +81,24 @@ Examples:
 Read-only: sends no request that changes anything.
 Environment and exit codes: as `wf-offboard deactivate --help` (no exit code 3).";
 
+/// After `wf-offboard handover --help`.
+pub const HANDOVER: &str = "\
+Examples:
+  wf-offboard handover leavers.csv --successor-column Manager --domain acme --dry-run
+  wf-offboard handover leavers.csv --to team.lead@acme.example --include tasks,issues --domain acme
+  wf-offboard handover --undo wf-offboard-handover-20261201T101500.csv --domain acme
+
+Moves, by Workfront's generic update, the leaver's open tasks and issues (assignedToID), owned
+projects and templates (ownerID) and reports that run as them (runAsUserID); every moved
+object is read back. Approval steps, queue routing rules and timesheet profiles are listed as
+left_for_manual_action with the object's page. The report has one row per object.
+
+Exit codes:
+  0    every object was reassigned (or would be), or there was nothing to move
+  1    some row failed or is left for manual action
+  2    a fatal or usage error; nothing was changed
+  130  interrupted (Ctrl-C or SIGTERM); the report holds every finished row";
+
 /// After `wf-offboard check --help`.
 pub const CHECK: &str = "\
 Examples:

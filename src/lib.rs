@@ -28,6 +28,7 @@ pub mod directory;
 pub mod execute;
 pub mod exit;
 pub mod guard;
+pub mod handover;
 mod help;
 pub mod input;
 pub mod lock;
@@ -93,6 +94,10 @@ pub async fn run(cli: Cli) -> Exit {
         },
         Command::Audit(args) => match settings::AuditSettings::from_args(&args, &env) {
             Ok(settings) => finish_audit(&settings, audit::run(&settings, interrupted()).await),
+            Err(message) => usage(&message),
+        },
+        Command::Handover(args) => match commands::handover::HandoverSettings::from_args(&args, &env) {
+            Ok(settings) => commands::handover::finish(&settings, commands::handover::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
         Command::Demo(args) => demo::run(args).await,

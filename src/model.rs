@@ -21,7 +21,7 @@ pub struct InputRow {
 }
 
 /// A user as listed, with the fields the plan and report need.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirUser {
     /// Lower-case GUID.
     pub id: String,

@@ -200,6 +200,12 @@ pub async fn confirm(
         prompt.push_str(&format!("  … and {} more\n", n - 10));
     }
     prompt.push_str(&format!("Type {n} to {verb} them, anything else to stop: "));
+    ask_number(prompt, n, interrupt).await
+}
+
+/// Shows `prompt` on the terminal and goes on only if the person types `n`. Ctrl-C at the prompt
+/// stops at once (exit 130); anything else typed stops with nothing changed (exit 2).
+pub async fn ask_number(prompt: String, n: usize, interrupt: std::pin::Pin<&mut impl Future<Output = ()>>) -> Result<(), (Exit, String)> {
     err!("{prompt}");
     // A plain thread, not the runtime's blocking pool: if Ctrl-C wins, the process ends without
     // waiting for a read that may never return.

@@ -224,6 +224,8 @@ pub struct AuditSettings {
     /// With `inactive_days`: only these licence types.
     pub license_types: Option<Vec<String>>,
     pub write_candidates: Option<PathBuf>,
+    /// `--objects`: every object a matched user holds, one row each.
+    pub objects: Option<PathBuf>,
     /// How to read the list.
     pub list_options: ReadOptions,
     pub allow_admins: bool,
@@ -273,6 +275,7 @@ impl AuditSettings {
             inactive_days: args.inactive_days,
             license_types,
             write_candidates: args.write_candidates.clone(),
+            objects: args.objects.clone(),
             list_options: read_options(&args.list, None)?,
             allow_admins: args.protection.allow_admins,
             protect: args.protection.protect.clone(),
@@ -283,7 +286,7 @@ impl AuditSettings {
 
 /// How to read a list, from `--column`, `--no-header`, `--encoding`, `--sheet` and
 /// `--date-column`.
-fn read_options(args: &ListArgs, date_column: Option<&str>) -> Result<ReadOptions, String> {
+pub(crate) fn read_options(args: &ListArgs, date_column: Option<&str>) -> Result<ReadOptions, String> {
     Ok(ReadOptions {
         column: args.column.as_deref().map(ColumnSpec::parse).transpose()?,
         date_column: date_column.map(ColumnSpec::parse).transpose()?,

@@ -7,4 +7,5 @@ pub mod audit;
 pub mod check;
 pub mod deactivate;
 pub mod demo;
+pub mod handover;
 pub mod reactivate;

@@ -40,6 +40,11 @@ pub enum Kind {
     BulkUpdate,
     Login,
     ApiKey,
+    /// The same four on tasks, issues, projects, reports, … (see [`super::objects`]).
+    ObjectSearch,
+    ObjectCount,
+    ObjectGet,
+    ObjectUpdate,
     Other,
 }
 
@@ -54,6 +59,10 @@ impl Kind {
             Kind::BulkUpdate => "bulk_update",
             Kind::Login => "login",
             Kind::ApiKey => "api_key",
+            Kind::ObjectSearch => "object_search",
+            Kind::ObjectCount => "object_count",
+            Kind::ObjectGet => "object_get",
+            Kind::ObjectUpdate => "object_update",
             Kind::Other => "other",
         }
     }
@@ -132,6 +141,13 @@ impl ApiRequest {
             ("USER", _, &Method::GET) => Kind::Get,
             ("USER", Some(_), &Method::PUT) => Kind::Update,
             ("USER", None, &Method::PUT) => Kind::BulkUpdate,
+            (code, Some(t), method) if super::object_api::is_object(code) => match (t, method) {
+                ("search", &Method::GET) => Kind::ObjectSearch,
+                ("count", &Method::GET) => Kind::ObjectCount,
+                (_, &Method::GET) => Kind::ObjectGet,
+                (_, &Method::PUT) => Kind::ObjectUpdate,
+                _ => Kind::Other,
+            },
             _ => Kind::Other,
         }
     }
@@ -141,8 +157,8 @@ impl ApiRequest {
     /// (other than the caller's own `$$USER.ID`).
     pub fn reads_by_id(&self) -> bool {
         match self.kind() {
-            Kind::Get => true,
-            Kind::Search => self.params().iter().any(|(k, v)| k == "ID" && v != "$$USER.ID"),
+            Kind::Get | Kind::ObjectGet => true,
+            Kind::Search | Kind::ObjectSearch => self.params().iter().any(|(k, v)| k == "ID" && v != "$$USER.ID"),
             _ => false,
         }
     }
@@ -181,8 +197,8 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         Kind::ApiKey => return api_key_action(state, req),
         _ => {}
     }
-    let counts_work = super::work::is_work(&req.objcode) && req.method == Method::GET && req.target.as_deref() == Some("count");
-    if req.objcode != "USER" && !counts_work {
+    let object = super::object_api::is_object(&req.objcode);
+    if req.objcode != "USER" && !object {
         let message = format!("object code {} is not simulated", req.objcode);
         return error(StatusCode::NOT_FOUND, "NotFoundException", &message);
     }
@@ -191,8 +207,8 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         Ok(id) => id,
         Err(reply) => return reply,
     };
-    if counts_work {
-        return super::work::count(&state.tenant(), &req.objcode, &req.params());
+    if object {
+        return super::object_api::handle(state, &req.objcode, req, seq);
     }
     match req.kind() {
         Kind::Search => search(state, req, caller, seq),
@@ -386,7 +402,7 @@ fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
 
 /// The changes a single update asks for: `updates` (query, POST form or JSON body) plus plain
 /// field parameters.
-fn requested_changes(req: &ApiRequest) -> Result<Map<String, Value>, Reply> {
+pub(super) fn requested_changes(req: &ApiRequest) -> Result<Map<String, Value>, Reply> {
     let parse_err = |e: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &e);
     let mut changes = Map::new();
     if let Some(text) = req.param("updates") {

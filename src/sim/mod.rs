@@ -15,13 +15,14 @@ mod api;
 mod apps;
 mod ims;
 mod oauth;
+mod object_api;
+mod objects;
 mod query;
 mod reply;
 mod schedule;
 mod server;
 mod state;
 mod tenant;
-mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -75,6 +75,8 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/__sim/tenant", get(tenant))
         .route("/__sim/users", get(users))
         .route("/__sim/users/{id}", get(user))
+        .route("/__sim/objects", get(objects_held))
+        .route("/__sim/objects/{id}", get(object))
         .with_state(state)
 }
 
@@ -129,7 +131,7 @@ async fn api_request(
         state.stats_mut().failed_reads += 1;
         return reply(api::error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", "An unexpected error occurred"));
     }
-    let is_update = request.as_ref().is_ok_and(|r| matches!(r.kind(), Kind::Update | Kind::BulkUpdate));
+    let is_update = request.as_ref().is_ok_and(|r| matches!(r.kind(), Kind::Update | Kind::BulkUpdate | Kind::ObjectUpdate));
     let answer = match request {
         Ok(request) => api::handle(&state, &request, seq),
         Err(answer) => answer,
@@ -221,6 +223,39 @@ async fn user(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Res
     let tenant = state.tenant();
     match parse_id(&id).and_then(|id| tenant.index_of(id)) {
         Some(i) => axum::Json(json!({ "data": render_user(&tenant.users[i], &[], true), "writes": state.stats().writes_per_user.get(&tenant.users[i].id_hex()).copied().unwrap_or(0) })).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `/__sim/objects?holder=<user ID>[&type=TASK]`: the objects pointing at a user (every kind, or
+/// one), as the API renders them; no auth, no faults.
+async fn objects_held(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
+    use super::objects::ObjKind;
+    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    let param = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let Some(holder) = param("holder").and_then(parse_id) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "holder=<user ID> is required").into_response();
+    };
+    let kinds: Vec<ObjKind> = match param("type") {
+        None => ObjKind::ALL.to_vec(),
+        Some(code) => match ObjKind::parse(code) {
+            Some(kind) => vec![kind],
+            None => return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown type {code:?}")).into_response(),
+        },
+    };
+    let tenant = state.tenant();
+    let mut objects = state.objects();
+    let mut data = Vec::new();
+    for kind in kinds {
+        data.extend(objects.held_by(&tenant, holder, kind).into_iter().map(super::object_api::render));
+    }
+    axum::Json(json!({ "data": data })).into_response()
+}
+
+/// `/__sim/objects/<ID>`: one object made so far.
+async fn object(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
+    match parse_id(&id).and_then(|id| state.objects().get(id).map(super::object_api::render)) {
+        Some(value) => axum::Json(json!({ "data": value })).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

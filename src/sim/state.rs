@@ -88,6 +88,8 @@ pub struct SimState {
     /// Scheduled deactivations by due time (seconds): user IDs, checked against the user.
     pub(crate) due: Mutex<BTreeMap<i64, Vec<u128>>>,
     pub(crate) sequence: AtomicU64,
+    /// Tasks, issues, projects, reports, … made as users are asked about.
+    pub(crate) objects: Mutex<super::objects::Objects>,
     stats: Mutex<Stats>,
 }
 
@@ -174,6 +176,7 @@ impl SimState {
             due: Mutex::new(BTreeMap::new()),
             in_flight: AtomicUsize::new(0),
             sequence: AtomicU64::new(0),
+            objects: Mutex::new(super::objects::Objects::default()),
             stats: Mutex::new(Stats::default()),
         }
     }
@@ -267,6 +270,11 @@ impl SimState {
 
     /// Write access to the tenant: for the handlers, and for tests that change a user behind
     /// the API's back (make someone an administrator, delete them).
+    /// The objects, locked (take the tenant's lock first when both are needed).
+    pub(crate) fn objects(&self) -> MutexGuard<'_, super::objects::Objects> {
+        self.objects.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn tenant_mut(&self) -> std::sync::RwLockWriteGuard<'_, Tenant> {
         self.tenant.write().unwrap_or_else(|p| p.into_inner())
     }

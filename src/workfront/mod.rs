@@ -8,6 +8,7 @@
 mod adaptive;
 mod ims;
 mod oauth;
+mod objects;
 mod retry;
 
 pub use adaptive::{AdaptiveLimit, Slot};
