@@ -113,6 +113,10 @@ fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditS
         if let Ok(found) = &result {
             value["licences_freed"] = serde_json::json!(found.licences_freed);
             value["users_with_open_work"] = found.with_open_work.into();
+            value["users_with_work_to_hand_over"] = found.with_work_to_hand_over.into();
+            if let Some(path) = &settings.objects {
+                value["objects_file"] = path.display().to_string().into();
+            }
             if settings.roster {
                 value["roster_problems"] = found.roster_problems.into();
             }

@@ -23,6 +23,7 @@ use futures::{StreamExt, stream};
 use crate::directory::{CallerCheck, DirUser, Wanted, fetch_directory};
 use crate::execute::settled_outcome;
 use crate::exit::Exit;
+use crate::handover::{Found, Kind, find};
 use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
@@ -32,19 +33,57 @@ use crate::settings::AuditSettings;
 use crate::workfront::{Client, Pacing, RetryPolicy};
 
 /// The audit's columns after the report's.
-pub const EXTRA_COLUMNS: [&str; 6] = ["license_type", "is_admin", "last_login", "open_tasks", "open_issues", "owned_projects"];
+pub const EXTRA_COLUMNS: [&str; 11] = [
+    "license_type",
+    "is_admin",
+    "last_login",
+    "open_tasks",
+    "open_issues",
+    "owned_projects",
+    "run_as_reports",
+    "owned_templates",
+    "approval_steps",
+    "queue_routes",
+    "timesheet_approvals",
+];
 
-/// The open work one user holds.
+/// The `--objects` CSV's columns.
+pub const OBJECT_COLUMNS: [&str; 8] = ["row", "leaver_id", "leaver", "object_type", "object_id", "object_name", "relation", "url"];
+
+/// The open work one user holds: the handover checklist, one count per [`Kind`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenWork {
     pub tasks: u64,
     pub issues: u64,
     pub projects: u64,
+    /// Run-as reports, owned templates, approval steps, queue routes, timesheet approvals.
+    pub other: [u64; 5],
 }
 
 impl OpenWork {
+    /// Open tasks, issues or owned projects (the work the summary's `users_with_open_work` counts).
     fn any(&self) -> bool {
         self.tasks + self.issues + self.projects > 0
+    }
+
+    /// Anything at all to hand over.
+    fn anything(&self) -> bool {
+        self.any() || self.other.iter().any(|&n| n > 0)
+    }
+
+    fn of(counts: &[(Kind, u64)]) -> OpenWork {
+        let n = |kind: Kind| counts.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n);
+        OpenWork {
+            tasks: n(Kind::Tasks),
+            issues: n(Kind::Issues),
+            projects: n(Kind::Projects),
+            other: [Kind::Reports, Kind::Templates, Kind::Approvals, Kind::Queues, Kind::Timesheets].map(n),
+        }
+    }
+
+    fn cells(&self) -> [String; 8] {
+        let [a, b, c, d, e] = self.other;
+        [self.tasks, self.issues, self.projects, a, b, c, d, e].map(|n| n.to_string())
     }
 }
 
@@ -56,32 +95,23 @@ pub struct AuditSummary {
     pub licences_freed: BTreeMap<String, usize>,
     /// `would_deactivate` users who still hold open work.
     pub with_open_work: usize,
+    /// Matched users who hold anything on the handover checklist.
+    pub with_work_to_hand_over: usize,
     /// Roster rows that match nobody or several people (roster mode).
     pub roster_problems: usize,
     /// Candidates written by `--write-candidates`.
     pub candidates: usize,
 }
 
-/// The filters for a user's open tasks, issues and owned projects. Tasks are complete at
-/// `CPL`, issues closed at `CLS`; projects are over when complete, dead or rejected.
-fn open_work_queries(id: &str) -> [(&'static str, Vec<(&'static str, String)>); 3] {
-    let user = |field: &'static str| (field, id.to_string());
-    let status = |s: &str| ("status", s.to_string());
-    [
-        ("task", vec![user("assignedToID"), status("CPL"), ("status_Mod", "ne".into())]),
-        ("optask", vec![user("assignedToID"), status("CLS"), ("status_Mod", "ne".into())]),
-        ("proj", vec![user("ownerID"), status("CPL"), status("DED"), status("REJ"), ("status_Mod", "notin".into())]),
-    ]
-}
-
-/// Counts one user's open work: three requests, concurrently.
-async fn count_open_work(client: &Client, pacing: &Pacing, id: &str) -> Result<OpenWork, String> {
-    let [tasks, issues, projects] = open_work_queries(id).map(|(objcode, filters)| async move {
-        let pairs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        pacing.send(|| client.count(objcode, &pairs)).await.result.map_err(|e| format!("{objcode}/count: {e}"))
-    });
-    let (tasks, issues, projects) = futures::join!(tasks, issues, projects);
-    Ok(OpenWork { tasks: tasks?, issues: issues?, projects: projects? })
+/// Counts one user's open work (one `count` per kind, concurrently), or with `list`, reads every
+/// object (the counts are then the lists' lengths).
+async fn count_open_work(client: &Client, pacing: &Pacing, id: &str, list: bool) -> Result<(OpenWork, Vec<Found>), String> {
+    if list {
+        let found = find::list_all(client, pacing, id, &Kind::ALL).await?;
+        let counts: Vec<(Kind, u64)> = Kind::ALL.iter().map(|&k| (k, found.iter().filter(|f| f.kind == k).count() as u64)).collect();
+        return Ok((OpenWork::of(&counts), found));
+    }
+    Ok((OpenWork::of(&find::count(client, pacing, id, &Kind::ALL).await?), Vec::new()))
 }
 
 /// Runs `audit`; `interrupt` resolves on Ctrl-C or SIGTERM.
@@ -90,7 +120,8 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let started = Instant::now();
     let run = &settings.run;
     let inputs: Vec<&Path> = [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
-    let candidates: Vec<(&Path, &str)> = settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
+    let mut candidates: Vec<(&Path, &str)> = settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
+    candidates.extend(settings.objects.iter().map(|p| (p.as_path(), "--objects")));
     run.check_files(&inputs, &candidates).map_err(fatal)?;
     let list = settings.list.as_deref().map(|path| read_file(path, &settings.list_options)).transpose().map_err(fatal)?;
     let rows = list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
@@ -167,15 +198,21 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let mut counted = stream::iter(outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))))
         .map(|(i, id)| {
             let (client, pacing) = (&client, &pacing);
-            async move { (i, count_open_work(client, pacing, &id).await) }
+            let list = settings.objects.is_some();
+            async move { (i, count_open_work(client, pacing, &id, list).await) }
         })
         .buffer_unordered(run.concurrency);
     let mut work: BTreeMap<usize, Result<OpenWork, String>> = BTreeMap::new();
+    let mut objects: BTreeMap<usize, Vec<Found>> = BTreeMap::new();
     let mut interrupted = false;
     loop {
         tokio::select! {
             next = counted.next() => match next {
                 Some((i, counts)) => {
+                    let counts = counts.map(|(counts, found)| {
+                        objects.insert(i, found);
+                        counts
+                    });
                     work.insert(i, counts);
                     progress.inc(1);
                 }
@@ -191,6 +228,11 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     progress.finish_and_clear();
 
     write_audit(&run.report, run.force, &outcomes, &work).map_err(fatal)?;
+    if let Some(path) = &settings.objects {
+        let web = crate::handover::web_address(&run.connection.api_root);
+        write_objects(path, run.force, &outcomes, &objects, &web).map_err(fatal)?;
+    }
+    let to_hand_over = work.values().filter(|w| w.as_ref().is_ok_and(OpenWork::anything)).count();
     let candidates = match &settings.write_candidates {
         Some(path) => write_candidates(path, run.force, &plan).map_err(fatal)?,
         None => 0,
@@ -234,7 +276,14 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         requests: client.requests_sent(),
         notes: Notes::of(&outcomes, &pacing),
     };
-    Ok(AuditSummary { run: run_summary, licences_freed, with_open_work: holders.len(), roster_problems: roster_problems.len(), candidates })
+    Ok(AuditSummary {
+        run: run_summary,
+        licences_freed,
+        with_open_work: holders.len(),
+        with_work_to_hand_over: to_hand_over,
+        roster_problems: roster_problems.len(),
+        candidates,
+    })
 }
 
 /// Why `user` is stale at `days` (last login, or creation for who never logged in, more than
@@ -278,7 +327,7 @@ fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<u
             let mut cells = base_record(outcome);
             let user = outcome.user.as_ref();
             let (counts, why) = match work.get(&i) {
-                Some(Ok(w)) => ([w.tasks, w.issues, w.projects].map(|n| n.to_string()), None),
+                Some(Ok(w)) => (w.cells(), None),
                 Some(Err(e)) => (Default::default(), Some(format!("open work unknown: {e}"))),
                 None => (Default::default(), None),
             };
@@ -295,6 +344,34 @@ fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<u
         writer.flush()
     })
     .map_err(|e| format!("the audit: {e}"))
+}
+
+/// Writes `--objects`: one row per object a matched user holds, in row order, with the
+/// object's page in Workfront.
+fn write_objects(path: &Path, force: bool, outcomes: &[Outcome], objects: &BTreeMap<usize, Vec<Found>>, web: &str) -> Result<(), String> {
+    crate::output::write_file(path, force, |file| {
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
+        writer.write_record(OBJECT_COLUMNS)?;
+        let mut order: Vec<usize> = objects.keys().copied().collect();
+        order.sort_by_key(|&i| outcomes[i].row);
+        for i in order {
+            let Some(user) = outcomes[i].user.as_ref() else { continue };
+            for object in &objects[&i] {
+                writer.write_record([
+                    outcomes[i].row.to_string(),
+                    user.id.clone(),
+                    neutralise(&user.username),
+                    object.kind.objcode().to_string(),
+                    object.id.clone(),
+                    neutralise(&object.name),
+                    object.kind.field().to_string(),
+                    crate::handover::url(web, object.kind, &object.id),
+                ])?;
+            }
+        }
+        writer.flush()
+    })
+    .map_err(|e| format!("the objects list: {e}"))
 }
 
 /// Writes the roster's candidates as a `deactivate` input: `ID,Name`, one row per candidate who
@@ -358,13 +435,17 @@ mod tests {
 
     #[test]
     fn open_work_is_everything_not_finished() {
-        let [tasks, issues, projects] = open_work_queries("abc");
-        assert_eq!(tasks.0, "task");
-        assert!(tasks.1.contains(&("assignedToID", "abc".into())) && tasks.1.contains(&("status_Mod", "ne".into())));
-        assert_eq!(issues.0, "optask");
-        assert!(issues.1.contains(&("status", "CLS".into())));
-        assert_eq!(projects.0, "proj");
-        assert!(projects.1.contains(&("ownerID", "abc".into())) && projects.1.contains(&("status_Mod", "notin".into())));
+        let tasks = find::filters(Kind::Tasks, "abc");
+        assert_eq!(Kind::Tasks.objcode(), "TASK");
+        assert!(tasks.contains(&("assignedToID", "abc".into())) && tasks.contains(&("status_Mod", "ne".into())));
+        assert_eq!(Kind::Issues.objcode(), "OPTASK");
+        assert!(find::filters(Kind::Issues, "abc").contains(&("status", "CLS".into())));
+        let projects = find::filters(Kind::Projects, "abc");
+        assert_eq!(Kind::Projects.objcode(), "PROJ");
+        assert!(projects.contains(&("ownerID", "abc".into())) && projects.contains(&("status_Mod", "notin".into())));
         assert_eq!(licence_name("R"), "Contributor (R)");
+        let work = OpenWork::of(&[(Kind::Tasks, 2), (Kind::Reports, 1)]);
+        assert_eq!(work.cells(), ["2", "0", "0", "1", "0", "0", "0", "0"].map(String::from));
+        assert!(!OpenWork::of(&[(Kind::Queues, 1)]).any() && OpenWork::of(&[(Kind::Queues, 1)]).anything());
     }
 }

@@ -2,6 +2,7 @@
 //! objects themselves (`<OBJ>/search`, 2000 a page, sorted by ID) for `--objects` and the
 //! handover. Every request goes through the run's shared pacing.
 
+use futures::StreamExt;
 use serde_json::Value;
 
 use super::{Found, Kind};
@@ -32,6 +33,34 @@ pub async fn count(client: &Client, pacing: &Pacing, user: &str, kinds: &[Kind])
         n.map(|n| (kind, n)).map_err(|e| format!("{}/count: {e}", kind.objcode()))
     });
     futures::future::join_all(counted).await.into_iter().collect()
+}
+
+/// The one line `deactivate` prints before a real run: how many of `users` still hold open
+/// tasks, issues, owned projects or run-as reports (counts only; it does not block). `None`
+/// when nobody does, or when the counts could not be read.
+pub async fn open_work_line(client: &Client, pacing: &Pacing, users: &[String]) -> Option<String> {
+    const KINDS: [Kind; 4] = [Kind::Tasks, Kind::Issues, Kind::Projects, Kind::Reports];
+    let counted: Vec<Result<Vec<(Kind, u64)>, String>> = futures::stream::iter(users)
+        .map(|user| count(client, pacing, user, &KINDS))
+        .buffer_unordered((pacing.concurrency / KINDS.len()).max(1))
+        .collect()
+        .await;
+    let mut totals = [0u64; 4];
+    let mut holders = 0;
+    for counts in counted {
+        let counts = counts.ok()?;
+        holders += usize::from(counts.iter().any(|(_, n)| *n > 0));
+        for (i, kind) in KINDS.iter().enumerate() {
+            totals[i] += counts.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
+        }
+    }
+    (holders > 0).then(|| {
+        let [tasks, issues, projects, reports] = totals;
+        format!(
+            "{holders} of {} leavers still hold open work or run-as reports ({tasks} open tasks, {issues} open issues, {projects} owned projects, {reports} run-as reports): see `wf-offboard audit` and `wf-offboard handover`",
+            users.len()
+        )
+    })
 }
 
 /// Every object of `kind` that `user` holds.
