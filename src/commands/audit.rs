@@ -427,6 +427,9 @@ fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, Open
     if unknown > 0 {
         let _ = writeln!(err, "\nthe open work of {unknown} users could not be read; see the audit's error column");
     }
+    if !holders.is_empty() {
+        let _ = writeln!(err, "hand it over with `wf-offboard handover LIST --successor-column NAME` (or --to USER), --dry-run first");
+    }
 }
 
 #[cfg(test)]

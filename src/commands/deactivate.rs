@@ -100,8 +100,11 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !run.quiet && !to_write.is_empty() {
         let leavers: Vec<String> = to_write.iter().filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
-        if let Some(line) = crate::handover::find::open_work_line(&client, &pacing, &leavers).await {
-            errln!("{line}");
+        tokio::select! {
+            line = crate::handover::find::open_work_line(&client, &pacing, &leavers) => if let Some(line) = line {
+                errln!("{line}");
+            },
+            () = &mut interrupt => return stopped_early(&input.rows, run, started, "counting open work", client.requests_sent()),
         }
     }
     if !dry_run && !to_write.is_empty() && !run.yes {

@@ -2,7 +2,6 @@
 //! objects themselves (`<OBJ>/search`, 2000 a page, sorted by ID) for `--objects` and the
 //! handover. Every request goes through the run's shared pacing.
 
-use futures::StreamExt;
 use serde_json::Value;
 
 use super::{Found, Kind};
@@ -36,38 +35,49 @@ pub async fn count(client: &Client, pacing: &Pacing, user: &str, kinds: &[Kind])
 }
 
 /// The one line `deactivate` prints before a real run: how many of `users` still hold open
-/// tasks, issues, owned projects or run-as reports (counts only; it does not block). `None`
-/// when nobody does, or when the counts could not be read.
+/// tasks, issues, owned projects or run-as reports (counts only; it does not block). Few
+/// requests: per kind, one search for up to 100 users at a time (`<field>_Mod=in`), reading
+/// only the user field. `None` when nobody does, or when the objects could not be read.
 pub async fn open_work_line(client: &Client, pacing: &Pacing, users: &[String]) -> Option<String> {
     const KINDS: [Kind; 4] = [Kind::Tasks, Kind::Issues, Kind::Projects, Kind::Reports];
-    let counted: Vec<Result<Vec<(Kind, u64)>, String>> = futures::stream::iter(users)
-        .map(|user| count(client, pacing, user, &KINDS))
-        .buffer_unordered((pacing.concurrency / KINDS.len()).max(1))
-        .collect()
-        .await;
-    let mut totals = [0u64; 4];
-    let mut holders = 0;
-    for counts in counted {
-        let counts = counts.ok()?;
-        holders += usize::from(counts.iter().any(|(_, n)| *n > 0));
-        for (i, kind) in KINDS.iter().enumerate() {
-            totals[i] += counts.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
+    let mut totals = [0usize; 4];
+    let mut holders: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, kind) in KINDS.iter().enumerate() {
+        for chunk in users.chunks(crate::workfront::IDS_PER_GET) {
+            let mut pairs: Vec<(&str, String)> = chunk.iter().map(|id| (kind.field(), id.clone())).collect();
+            pairs.extend(kind.open_filters().iter().map(|(k, v)| (*k, (*v).to_string())));
+            pairs.push((mod_of(*kind), "in".into()));
+            pairs.push(("fields", kind.field().to_string()));
+            let found = pages(client, pacing, *kind, &pairs).await.ok()?;
+            totals[i] += found.len();
+            holders.extend(found.into_iter().map(|f| f.holder));
         }
     }
-    (holders > 0).then(|| {
+    (!holders.is_empty()).then(|| {
         let [tasks, issues, projects, reports] = totals;
         format!(
-            "{holders} of {} leavers still hold open work or run-as reports ({tasks} open tasks, {issues} open issues, {projects} owned projects, {reports} run-as reports): see `wf-offboard audit` and `wf-offboard handover`",
+            "{} of {} leavers still hold open work or run-as reports ({tasks} open tasks, {issues} open issues, {projects} owned projects, {reports} run-as reports): see `wf-offboard audit` and `wf-offboard handover`",
+            holders.len(),
             users.len()
         )
     })
 }
 
-/// Every object of `kind` that `user` holds.
-pub async fn list(client: &Client, pacing: &Pacing, user: &str, kind: Kind) -> Result<Vec<Found>, String> {
-    let mut pairs = filters(kind, user);
-    pairs.push(("fields", format!("name,{}", kind.field())));
-    let query = borrowed(&pairs);
+/// `<field>_Mod` for a kind's user field.
+fn mod_of(kind: Kind) -> &'static str {
+    match kind.field() {
+        "assignedToID" => "assignedToID_Mod",
+        "runAsUserID" => "runAsUserID_Mod",
+        "userID" => "userID_Mod",
+        "defaultAssignedToID" => "defaultAssignedToID_Mod",
+        "approverID" => "approverID_Mod",
+        _ => "ownerID_Mod",
+    }
+}
+
+/// Every object a search finds, page by page (bounded, see [`MAX_PAGES`]).
+async fn pages(client: &Client, pacing: &Pacing, kind: Kind, pairs: &[(&'static str, String)]) -> Result<Vec<Found>, String> {
+    let query = borrowed(pairs);
     let mut found = Vec::new();
     for page in 0..MAX_PAGES {
         let answer = pacing.send(|| client.search_objects(kind.objcode(), &query, page * PAGE, PAGE)).await.result;
@@ -80,7 +90,14 @@ pub async fn list(client: &Client, pacing: &Pacing, user: &str, kind: Kind) -> R
             return Ok(found);
         }
     }
-    Err(format!("{}/search: more than {} objects held by {user}; hand them over in Workfront", kind.objcode(), MAX_PAGES * PAGE))
+    Err(format!("{}/search: more than {} objects; hand them over in Workfront", kind.objcode(), MAX_PAGES * PAGE))
+}
+
+/// Every object of `kind` that `user` holds.
+pub async fn list(client: &Client, pacing: &Pacing, user: &str, kind: Kind) -> Result<Vec<Found>, String> {
+    let mut pairs = filters(kind, user);
+    pairs.push(("fields", format!("name,{}", kind.field())));
+    pages(client, pacing, kind, &pairs).await.map_err(|e| if e.contains("more than") { format!("{e} (held by {user})") } else { e })
 }
 
 /// Every object of every kind in `kinds` that `user` holds, kinds in order.

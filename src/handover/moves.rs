@@ -118,3 +118,44 @@ pub async fn run(
     }
     Ok(interrupted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> HandoverRow {
+        HandoverRow {
+            row: 1,
+            leaver_id: "l".into(),
+            leaver: "ada".into(),
+            successor_id: "s".into(),
+            successor: "bo".into(),
+            object_type: "TASK".into(),
+            object_id: "t".into(),
+            object_name: "x".into(),
+            field: "assignedToID".into(),
+            old_value: "l".into(),
+            new_value: "s".into(),
+            outcome: Moved::Failed,
+            http_status: None,
+            attempts: 0,
+            error: String::new(),
+            finished_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_row_says_what_the_read_back_shows() {
+        let lost = ApiError { status: None, class: None, message: "connection closed".into(), retry_after: None, unreachable: false };
+        let done = settle(row(), Ok(()), 1, Ok(Some("s".into())));
+        assert_eq!((done.outcome, done.http_status, done.error.as_str()), (Moved::Reassigned, Some(200), ""));
+        let stored_anyway = settle(row(), Err(&lost), 8, Ok(Some("s".into())));
+        assert_eq!(stored_anyway.outcome, Moved::Reassigned);
+        assert!(stored_anyway.error.contains("the answer was lost") && stored_anyway.error.ends_with("read back: reassigned"));
+        let not_stored = settle(row(), Ok(()), 1, Ok(Some("l".into())));
+        assert_eq!((not_stored.outcome, not_stored.error.as_str()), (Moved::Failed, "not stored: read back still l"));
+        assert!(settle(row(), Ok(()), 1, Err("HTTP 500".into())).error.starts_with("could not confirm: HTTP 500"));
+        assert_eq!(settle(row(), Ok(()), 1, Ok(None)).outcome, Moved::Failed);
+        assert!(settle(row(), Ok(()), 1, Ok(Some("z".into()))).error.contains("now held by z"));
+    }
+}

@@ -45,7 +45,8 @@ pub fn render(obj: &Obj) -> Value {
 
 /// What a search or count asks for.
 struct Filter {
-    user: Option<u128>,
+    /// The kind's user field: one ID, or several with `<field>_Mod=in`.
+    users: Vec<u128>,
     ids: Vec<u128>,
     statuses: Vec<String>,
     modifier: String,
@@ -55,13 +56,13 @@ struct Filter {
 
 impl Filter {
     fn parse(kind: ObjKind, params: &[(String, String)]) -> Result<Filter, Reply> {
-        let mut filter = Filter { user: None, ids: Vec::new(), statuses: Vec::new(), modifier: "eq".into(), first: 0, limit: 100 };
+        let mut filter = Filter { users: Vec::new(), ids: Vec::new(), statuses: Vec::new(), modifier: "eq".into(), first: 0, limit: 100 };
         let field = kind.user_field();
         let number = |key: &str, value: &str| value.parse::<usize>().map_err(|_| invalid(format!("{key} {value:?} is not a number")));
         for (key, value) in params {
             match key.as_str() {
                 k if k == field => match parse_id(value) {
-                    Some(id) => filter.user = Some(id),
+                    Some(id) => filter.users.push(id),
                     None => return Err(invalid(format!("Invalid Parameter: {field} {value:?} is not an ID"))),
                 },
                 "ID" => filter.ids.push(parse_id(value).ok_or_else(|| invalid(format!("Invalid Parameter: ID {value:?}")))?),
@@ -71,7 +72,7 @@ impl Filter {
                 "$$LIMIT" => filter.limit = number(key, value)?,
                 "ID_Mod" if matches!(value.as_str(), "in" | "eq") => {}
                 "ID_Sort" if value == "asc" => {}
-                k if k == format!("{field}_Mod") && value == "eq" => {}
+                k if k == format!("{field}_Mod") && matches!(value.as_str(), "eq" | "in") => {}
                 "fields" | "method" | "apiKey" => {}
                 other => {
                     return Err(invalid(format!("Invalid Parameter: {other} is not simulated for {}/search", kind.code())));
@@ -85,7 +86,7 @@ impl Filter {
             let message = format!("The requested limit {} is greater than the maximum allowed limit of {MAX_LIMIT}", filter.limit);
             return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "IllegalArgumentException", &message));
         }
-        if filter.user.is_none() && filter.ids.is_empty() {
+        if filter.users.is_empty() && filter.ids.is_empty() {
             return Err(invalid(format!("Invalid Parameter: a {} search here needs {field}=<ID> or ID=<ID>", kind.code())));
         }
         Ok(filter)
@@ -94,7 +95,7 @@ impl Filter {
     fn keeps(&self, obj: &Obj) -> bool {
         let listed = self.statuses.iter().any(|s| s.eq_ignore_ascii_case(obj.status));
         let status = self.statuses.is_empty() || if matches!(self.modifier.as_str(), "eq" | "in") { listed } else { !listed };
-        status && self.user.is_none_or(|u| obj.user == u) && (self.ids.is_empty() || self.ids.contains(&obj.id))
+        status && (self.users.is_empty() || self.users.contains(&obj.user)) && (self.ids.is_empty() || self.ids.contains(&obj.id))
     }
 }
 
@@ -102,17 +103,23 @@ impl Filter {
 fn matching(state: &SimState, kind: ObjKind, filter: &Filter) -> Vec<Value> {
     let tenant = state.tenant();
     let mut objects = state.objects();
-    let mut found: Vec<&Obj> = match filter.user {
-        Some(user) => objects.held_by(&tenant, user, kind),
-        None => {
+    let mut found: Vec<Obj> = match filter.users.as_slice() {
+        [] => {
             let mut ids = filter.ids.clone();
             ids.sort_unstable();
             ids.dedup();
-            ids.iter().filter_map(|id| objects.get(*id)).filter(|o| o.kind == kind).collect()
+            ids.iter().filter_map(|id| objects.get(*id)).filter(|o| o.kind == kind).cloned().collect()
+        }
+        users => {
+            let mut all: Vec<Obj> =
+                users.iter().flat_map(|&u| objects.held_by(&tenant, u, kind).into_iter().cloned().collect::<Vec<_>>()).collect();
+            all.sort_unstable_by_key(|o| o.id);
+            all.dedup_by_key(|o| o.id);
+            all
         }
     };
     found.retain(|o| filter.keeps(o));
-    found.into_iter().map(render).collect()
+    found.iter().map(render).collect()
 }
 
 /// Answers `<OBJ>/search`, `<OBJ>/count`, `<OBJ>/<ID>` (GET) and `<OBJ>/<ID>` (PUT).
@@ -200,7 +207,7 @@ mod tests {
         let mut n = |code: &str, pairs: &[(&str, &str)]| {
             let kind = ObjKind::parse(code).unwrap();
             let filter = Filter::parse(kind, &params(pairs)).unwrap_or_else(|_| panic!("{pairs:?}"));
-            objects.held_by(&tenant, filter.user.unwrap(), kind).into_iter().filter(|o| filter.keeps(o)).count()
+            objects.held_by(&tenant, filter.users[0], kind).into_iter().filter(|o| filter.keeps(o)).count()
         };
         assert_eq!(n("TASK", &[("assignedToID", &id), ("status", "CPL"), ("status_Mod", "ne")]), 4);
         assert_eq!(n("TASK", &[("assignedToID", &id), ("status", "CPL")]), 9);

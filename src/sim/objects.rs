@@ -203,7 +203,7 @@ impl Objects {
 /// How many objects of each kind a user holds, from their ID: the work counts for tasks,
 /// issues and projects; for the rest, a few active users hold a few.
 fn generate(user: u128, active: bool, work: &Work) -> Vec<Obj> {
-    let mut rng = Rng::new(mix((user as u64) ^ ((user >> 64) as u64) ^ 0x0b1e_c75));
+    let mut rng = Rng::new(mix((user as u64) ^ ((user >> 64) as u64) ^ 0x00b1_ec75));
     let mut some = |p: f64, most: u64| if active && rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
     let (reports, templates, steps, routes, profiles) = (some(0.15, 3), some(0.05, 2), some(0.06, 2), some(0.04, 1), some(0.03, 1));
     let plan: [(ObjKind, &'static str, u16); 11] = [

@@ -3,6 +3,7 @@
 mod audit;
 mod deactivate;
 mod files;
+mod handover;
 mod input;
 mod newcomer;
 mod oauth;
