@@ -12,7 +12,9 @@
 //! - [`deactivate`] and [`reactivate`] wire the stages, sharing [`session`]; [`lock`] keeps
 //!   one run per report;
 //! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
-//! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes.
+//! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes;
+//! - [`handover`] what a leaver holds and moving it to a successor (`wf-offboard handover`,
+//!   and the audit's checklist);
 //! - [`model`] the shared nouns every stage speaks; [`output`] the one safe file writer;
 //!   [`signoff`] the HTML sign-off page; [`check`] the sign-in check; [`input`] reads lists.
 

@@ -12,7 +12,7 @@ use crate::util::{calm, cli, deactivate_args, id_list, leavers, printed, start_s
 fn the_command_line_is_consistent_and_every_help_teaches() {
     wf_offboard::cli::Cli::command().debug_assert();
     let mut command = wf_offboard::cli::Cli::command();
-    for name in ["deactivate", "reactivate", "apply", "audit", "check"] {
+    for name in ["deactivate", "reactivate", "apply", "audit", "check", "handover"] {
         let help = command.find_subcommand_mut(name).unwrap().render_long_help().to_string();
         assert!(help.contains("Example"), "{name}: {help}");
         assert!(help.contains("Exit codes") || help.contains("exit codes"), "{name}");
