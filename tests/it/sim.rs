@@ -274,3 +274,43 @@ async fn users_file_loads_a_tenant() {
     let err = wf_offboard::sim::Tenant::load_csv(&bad).unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("maybe"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_are_searched_read_and_updated_with_workfronts_envelopes_and_refusals() {
+    let sim = start_sim(300, 12, calm()).await;
+    let holder = users(&sim).into_iter().find(|u| u.is_active && u.work.open_tasks > 0).unwrap();
+    let other = users(&sim).into_iter().find(|u| u.is_active && u.id != holder.id).unwrap();
+    let (status, found) = get_json(&sim, &format!("task/search?assignedToID={}&status=CPL&status_Mod=ne", holder.id_hex())).await;
+    assert_eq!(status, 200);
+    let tasks = found["data"].as_array().unwrap();
+    assert_eq!(tasks.len(), usize::from(holder.work.open_tasks));
+    let task = tasks[0]["ID"].as_str().unwrap().to_string();
+    assert_eq!((tasks[0]["objCode"].as_str(), tasks[0]["status"].as_str()), (Some("TASK"), Some("INP")));
+    let (status, one) = get_json(&sim, &format!("task/{task}")).await;
+    assert_eq!((status, one["data"]["ID"].as_str()), (200, Some(task.as_str())), "a get by ID answers an object");
+    let (status, count) = get_json(&sim, &format!("OPTASK/count?assignedToID={}", holder.id_hex())).await;
+    assert_eq!((status, count["data"]["count"].as_u64()), (200, Some(u64::from(holder.work.open_issues + holder.work.closed_issues))));
+    assert_eq!(get_json(&sim, "task/search").await.0, 422, "no unfiltered listing");
+    assert_eq!(get_json(&sim, &format!("task/search?projectID={}", holder.id_hex())).await.0, 422, "unknown filters are refused");
+
+    let sim = &sim;
+    let put = |path: String, updates: Value| async move {
+        let response =
+            http().put(api(&sim, &path)).header("apiKey", sim.api_key()).query(&[("updates", updates.to_string())]).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    };
+    let (status, body) = put(format!("task/{task}"), json!({"ID": other.id_hex()})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("read-only"));
+    assert_eq!(put(format!("task/{task}"), json!({"status": "CPL"})).await.0, 422);
+    assert_eq!(put(format!("task/{task}"), json!({"assignedToID": "f".repeat(32)})).await.0, 422, "a user field naming nobody");
+    assert_eq!(put(format!("task/{}", "e".repeat(32)), json!({"assignedToID": other.id_hex()})).await.0, 404);
+    let routes = format!("rrul/search?defaultAssignedToID={}", holder.id_hex());
+    assert_eq!(get_json(&sim, &routes).await.0, 200);
+    let (status, moved) = put(format!("task/{task}"), json!({"assignedToID": other.id_hex()})).await;
+    assert_eq!((status, moved["data"]["assignedToID"].as_str()), (200, Some(other.id_hex().as_str())));
+    let view: Value = http().get(format!("{}/__sim/objects/{task}", sim.base_url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["data"]["assignedToID"].as_str(), Some(other.id_hex().as_str()), "the change sticks");
+    assert_eq!(sim.stats().by_kind["object_update"], 5);
+}
