@@ -296,7 +296,7 @@ async fn objects_are_searched_read_and_updated_with_workfronts_envelopes_and_ref
     let sim = &sim;
     let put = |path: String, updates: Value| async move {
         let response =
-            http().put(api(&sim, &path)).header("apiKey", sim.api_key()).query(&[("updates", updates.to_string())]).send().await.unwrap();
+            http().put(api(sim, &path)).header("apiKey", sim.api_key()).query(&[("updates", updates.to_string())]).send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.json::<Value>().await.unwrap())
     };
@@ -307,7 +307,7 @@ async fn objects_are_searched_read_and_updated_with_workfronts_envelopes_and_ref
     assert_eq!(put(format!("task/{task}"), json!({"assignedToID": "f".repeat(32)})).await.0, 422, "a user field naming nobody");
     assert_eq!(put(format!("task/{}", "e".repeat(32)), json!({"assignedToID": other.id_hex()})).await.0, 404);
     let routes = format!("rrul/search?defaultAssignedToID={}", holder.id_hex());
-    assert_eq!(get_json(&sim, &routes).await.0, 200);
+    assert_eq!(get_json(sim, &routes).await.0, 200);
     let (status, moved) = put(format!("task/{task}"), json!({"assignedToID": other.id_hex()})).await;
     assert_eq!((status, moved["data"]["assignedToID"].as_str()), (200, Some(other.id_hex().as_str())));
     let view: Value = http().get(format!("{}/__sim/objects/{task}", sim.base_url)).send().await.unwrap().json().await.unwrap();
