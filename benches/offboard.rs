@@ -36,9 +36,16 @@ struct Run {
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let work = tempfile::tempdir().expect("temporary directory");
-    println!("wf-offboard benchmark ({} cores; simulator in-process, wf-offboard as a child process)\n", cores());
+    println!(
+        "wf-offboard benchmark ({} cores; simulator in-process, wf-offboard as a child process)\n",
+        cores()
+    );
     // `cargo bench -- memory cpu` runs only those parts; no name runs all four.
     let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
@@ -66,10 +73,20 @@ async fn large_input(dir: &Path) {
     let mut text = String::with_capacity(ROWS * 34);
     text.push_str("email\n");
     for i in 0..ROWS {
-        text.push_str(&format!("person{i}.x{}@acme.example\n", wf_offboard::rng::mix(i as u64) % 100_000));
+        text.push_str(&format!(
+            "person{i}.x{}@acme.example\n",
+            wf_offboard::rng::mix(i as u64) % 100_000
+        ));
     }
     std::fs::write(&input, text).expect("write the input");
-    let run = offboard_at(&server.base_url, &server.api_key, &input, &dir.join("million-report.csv"), &["--dry-run", "--quiet"]).await;
+    let run = offboard_at(
+        &server.base_url,
+        &server.api_key,
+        &input,
+        &dir.join("million-report.csv"),
+        &["--dry-run", "--quiet"],
+    )
+    .await;
     println!(
         "Large input: {ROWS} rows, 20000-user tenant, dry run: {:.1} MB peak, {:.2}s, {:.2}s CPU (exit {})\n",
         run.max_rss_kb as f64 / 1024.0,
@@ -85,9 +102,15 @@ async fn throughput(dir: &Path) {
     let pages = TENANT.div_ceil(2000);
     // One round trip for count and the API user together, then the pages CAP at a time.
     let listing = LATENCY * (1 + pages.div_ceil(CAP)) as u32;
-    let ideal = Duration::from_secs_f64(ROWS as f64 / (CAP as f64 / LATENCY.as_secs_f64())) + listing;
-    println!("Throughput: {ROWS} rows, {TENANT}-user tenant, latency {LATENCY:?}, cap {CAP} in flight");
-    println!("  {:<34} {:>9} {:>9} {:>7} {:>8} {:>9}", "", "time", "vs ideal", "429s", "failed", "requests");
+    let ideal =
+        Duration::from_secs_f64(ROWS as f64 / (CAP as f64 / LATENCY.as_secs_f64())) + listing;
+    println!(
+        "Throughput: {ROWS} rows, {TENANT}-user tenant, latency {LATENCY:?}, cap {CAP} in flight"
+    );
+    println!(
+        "  {:<34} {:>9} {:>9} {:>7} {:>8} {:>9}",
+        "", "time", "vs ideal", "429s", "failed", "requests"
+    );
     println!("  {:<34} {:>8.2}s {:>9.2}", "ideal at the server's limit", ideal.as_secs_f64(), 1.0);
 
     let mut results = Vec::new();
@@ -145,7 +168,9 @@ async fn throughput(dir: &Path) {
 /// own process here, so the client, forked from this small process, starts small: a child's
 /// peak RSS counts what it inherited before `exec`.
 async fn memory(dir: &Path) {
-    println!("Peak memory (max RSS of the wf-offboard process), 10,000 rows, zero latency, cap {CAP}:");
+    println!(
+        "Peak memory (max RSS of the wf-offboard process), 10,000 rows, zero latency, cap {CAP}:"
+    );
     for users in [10_000, 100_000, 1_000_000] {
         let server = ExternalSim::start(users).await;
         let mut rows = server.leavers(10_000).await;
@@ -153,8 +178,16 @@ async fn memory(dir: &Path) {
         rows.extend((found..10_000).map(|i| format!("left-{i}@nowhere.example")));
         let input = dir.join("memory.csv");
         std::fs::write(&input, format!("user\n{}\n", rows.join("\n"))).expect("write the input");
-        let args = ["--yes", "--quiet", "--force", "--max-deactivations", "100%", "--rate", "20000"];
-        let run = offboard_at(&server.base_url, &server.api_key, &input, &dir.join("memory-report.csv"), &args).await;
+        let args =
+            ["--yes", "--quiet", "--force", "--max-deactivations", "100%", "--rate", "20000"];
+        let run = offboard_at(
+            &server.base_url,
+            &server.api_key,
+            &input,
+            &dir.join("memory-report.csv"),
+            &args,
+        )
+        .await;
         println!(
             "  {:>9} users: {:>6.1} MB peak, {:>6.2}s, {found} deactivated, {} not found (exit {})",
             users,
@@ -179,7 +212,15 @@ impl ExternalSim {
     async fn start(users: usize) -> ExternalSim {
         let api_key = sim::default_api_key(SEED);
         let mut child = Command::new(env!("CARGO_BIN_EXE_wf-offboard"))
-            .args(["sim", "--listen", "127.0.0.1:0", "--seed", &SEED.to_string(), "--users", &users.to_string()])
+            .args([
+                "sim",
+                "--listen",
+                "127.0.0.1:0",
+                "--seed",
+                &SEED.to_string(),
+                "--users",
+                &users.to_string(),
+            ])
             .args(["--max-in-flight", &CAP.to_string(), "--api-key", &api_key])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -190,7 +231,9 @@ impl ExternalSim {
         let base_url = tokio::task::spawn_blocking(move || {
             use std::io::BufRead;
             let mut lines = std::io::BufReader::new(stdout).lines();
-            let line = lines.find_map(|l| l.ok().and_then(|l| l.strip_prefix("base URL:").map(|u| u.trim().to_string())));
+            let line = lines.find_map(|l| {
+                l.ok().and_then(|l| l.strip_prefix("base URL:").map(|u| u.trim().to_string()))
+            });
             // Keep reading so the simulator never blocks on a full pipe.
             std::thread::spawn(move || lines.for_each(drop));
             line
@@ -206,8 +249,12 @@ impl ExternalSim {
         let http = reqwest::Client::new();
         let mut ids = Vec::new();
         for first in (0..).step_by(2000) {
-            let url = format!("{}/__sim/users?isActive=true&isAdmin=false&$$LIMIT=2000&$$FIRST={first}", self.base_url);
-            let page: serde_json::Value = http.get(url).send().await.expect("control endpoint").json().await.expect("json");
+            let url = format!(
+                "{}/__sim/users?isActive=true&isAdmin=false&$$LIMIT=2000&$$FIRST={first}",
+                self.base_url
+            );
+            let page: serde_json::Value =
+                http.get(url).send().await.expect("control endpoint").json().await.expect("json");
             let users = page["data"].as_array().cloned().unwrap_or_default();
             ids.extend(users.iter().filter_map(|u| u["ID"].as_str().map(String::from)));
             if users.len() < 2000 || ids.len() >= n {
@@ -237,10 +284,16 @@ async fn cpu(dir: &Path) {
     let server = start(tenant, Faults { max_in_flight: CAP, ..Faults::default() }).await;
     let input = id_list(dir, "cpu.csv", &rows);
     let fast = ["--quiet", "--max-deactivations", "100%", "--rate", "20000"];
-    let dry = offboard(&server, &input, &dir.join("cpu-dry.csv"), &[&fast[..], &["--dry-run"]].concat()).await;
-    let real = offboard(&server, &input, &dir.join("cpu-real.csv"), &[&fast[..], &["--yes"]].concat()).await;
+    let dry =
+        offboard(&server, &input, &dir.join("cpu-dry.csv"), &[&fast[..], &["--dry-run"]].concat())
+            .await;
+    let real =
+        offboard(&server, &input, &dir.join("cpu-real.csv"), &[&fast[..], &["--yes"]].concat())
+            .await;
     let per = real.cpu.saturating_sub(dry.cpu).as_secs_f64() / N as f64;
-    println!("CPU per deactivation (zero latency, cap {CAP}, --rate 20000, {N} rows, {TENANT}-user tenant):");
+    println!(
+        "CPU per deactivation (zero latency, cap {CAP}, --rate 20000, {N} rows, {TENANT}-user tenant):"
+    );
     println!(
         "  real run {:.2}s CPU in {:.2}s, dry run {:.2}s CPU: {:.0} µs of CPU per deactivation ({:.0} deactivations/s)",
         real.cpu.as_secs_f64(),
@@ -263,7 +316,12 @@ async fn sequential_script(server: &SimHandle, rows: &[User]) -> usize {
         let page: serde_json::Value = http
             .get(format!("{api}/user/search"))
             .header("apiKey", server.api_key())
-            .query(&[("$$FIRST", first.to_string()), ("$$LIMIT", "2000".into()), ("ID_Sort", "asc".into()), ("fields", "ID".into())])
+            .query(&[
+                ("$$FIRST", first.to_string()),
+                ("$$LIMIT", "2000".into()),
+                ("ID_Sort", "asc".into()),
+                ("fields", "ID".into()),
+            ])
             .send()
             .await
             .expect("search")
@@ -299,14 +357,24 @@ async fn tenant_with_latency(latency: Duration) -> (SimHandle, Vec<User>) {
 }
 
 async fn start(tenant: Tenant, faults: Faults) -> SimHandle {
-    let credentials =
-        Credentials { api_key: sim::default_api_key(SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None, ..Default::default() };
+    let credentials = Credentials {
+        api_key: sim::default_api_key(SEED),
+        password: sim::DEFAULT_PASSWORD.into(),
+        oauth: None,
+        ..Default::default()
+    };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("the simulator starts")
 }
 
 /// Active users who are not administrators, so no protection applies.
 fn leavers(tenant: &Tenant, n: usize) -> Vec<User> {
-    tenant.users.iter().filter(|u| u.is_active && !u.is_admin && u.id != tenant.api_user).take(n).cloned().collect()
+    tenant
+        .users
+        .iter()
+        .filter(|u| u.is_active && !u.is_admin && u.id != tenant.api_user)
+        .take(n)
+        .cloned()
+        .collect()
 }
 
 fn id_list(dir: &Path, name: &str, rows: &[User]) -> PathBuf {
@@ -318,7 +386,12 @@ fn id_list(dir: &Path, name: &str, rows: &[User]) -> PathBuf {
 
 fn count_outcome(report: &Path, outcome: &str) -> usize {
     let mut reader = csv::Reader::from_path(report).expect("the report exists");
-    let column = reader.headers().expect("header").iter().position(|h| h == "outcome").expect("an outcome column");
+    let column = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "outcome")
+        .expect("an outcome column");
     reader.records().filter(|r| r.as_ref().is_ok_and(|r| &r[column] == outcome)).count()
 }
 
@@ -329,7 +402,13 @@ async fn offboard(server: &SimHandle, input: &Path, report: &Path, extra: &[&str
 
 /// Runs `wf-offboard deactivate` as a child and measures it (off the async workers, which
 /// serve an in-process simulator meanwhile).
-async fn offboard_at(base_url: &str, api_key: &str, input: &Path, report: &Path, extra: &[&str]) -> Run {
+async fn offboard_at(
+    base_url: &str,
+    api_key: &str,
+    input: &Path,
+    report: &Path,
+    extra: &[&str],
+) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wf-offboard"));
     command
         .arg("deactivate")
@@ -360,9 +439,16 @@ fn wait_with_usage(child: std::process::Child, started: Instant) -> Run {
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(reaped, pid, "wait4 failed");
     let wall = started.elapsed();
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     let exit = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    Run { wall, cpu: time(usage.ru_utime) + time(usage.ru_stime), max_rss_kb: usage.ru_maxrss, exit }
+    Run {
+        wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+        exit,
+    }
 }
 
 fn cores() -> usize {

@@ -20,7 +20,12 @@ async fn main() {
     let server = sim::start(
         "127.0.0.1:0",
         tenant,
-        Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() },
+        Credentials {
+            api_key: "k".into(),
+            password: "p".into(),
+            oauth: None,
+            ..Default::default()
+        },
         faults,
     )
     .await
@@ -31,7 +36,13 @@ async fn main() {
     let ok = stream::iter(0..REQUESTS)
         .map(|_| {
             let (http, url) = (http.clone(), url.clone());
-            async move { http.get(url.as_str()).header("apiKey", "k").send().await.is_ok_and(|r| r.status().is_success()) }
+            async move {
+                http.get(url.as_str())
+                    .header("apiKey", "k")
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
         })
         .buffer_unordered(CONNECTIONS)
         .filter(|ok| std::future::ready(*ok))
@@ -50,24 +61,43 @@ async fn main() {
     let server = sim::start(
         "127.0.0.1:0",
         tenant,
-        Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() },
+        Credentials {
+            api_key: "k".into(),
+            password: "p".into(),
+            oauth: None,
+            ..Default::default()
+        },
         Faults::default(),
     )
     .await
     .expect("sim");
     for concurrency in [1, 10] {
-        let pacing = wf_offboard::workfront::Pacing::new(10_000.try_into().unwrap(), concurrency, Default::default());
+        let pacing = wf_offboard::workfront::Pacing::new(
+            10_000.try_into().unwrap(),
+            concurrency,
+            Default::default(),
+        );
         let root = format!("{}/attask/api/v22.0/", server.base_url).parse().unwrap();
         let client = wf_offboard::workfront::Client::new(root)
             .unwrap()
             .with_auth(wf_offboard::workfront::Auth::ApiKey(wf_offboard::secret::Secret::new("k")));
         let started = Instant::now();
-        let check = wf_offboard::directory::CallerCheck { allow_partial: false, credential: "an API key" };
-        let (dir, _) =
-            wf_offboard::directory::fetch_directory(&client, &Default::default(), &pacing, &indicatif::ProgressBar::hidden(), check)
-                .await
-                .expect("listing");
-        println!("listing {} users (50 pages of 2000, concurrency {concurrency}): {:.2?}", dir.total, started.elapsed());
+        let check =
+            wf_offboard::directory::CallerCheck { allow_partial: false, credential: "an API key" };
+        let (dir, _) = wf_offboard::directory::fetch_directory(
+            &client,
+            &Default::default(),
+            &pacing,
+            &indicatif::ProgressBar::hidden(),
+            check,
+        )
+        .await
+        .expect("listing");
+        println!(
+            "listing {} users (50 pages of 2000, concurrency {concurrency}): {:.2?}",
+            dir.total,
+            started.elapsed()
+        );
     }
     server.stop().await;
 }

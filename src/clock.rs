@@ -38,7 +38,9 @@ pub fn rfc3339(secs: i64) -> String {
 /// The current time in RFC 3339 UTC.
 /// Today (UTC) as days since 1970-01-01.
 pub fn today_days() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64 / 86_400)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64 / 86_400)
 }
 
 /// Days since 1970-01-01 for a date written `YYYY-MM-DD…` (Workfront's dates start so).

@@ -22,20 +22,38 @@ pub enum When {
     At { date: String, timestamp: String },
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] =
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 fn month_named(word: &str) -> Option<i8> {
     let word = word.trim_end_matches('.').to_ascii_lowercase();
-    let full = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    let full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     MONTHS
         .iter()
         .zip(full)
-        .position(|(short, long)| word == *short || word == long || (word == "sept" && *short == "sep"))
+        .position(|(short, long)| {
+            word == *short || word == long || (word == "sept" && *short == "sep")
+        })
         .map(|i| i as i8 + 1)
 }
 
 fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
-    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
 }
 
 fn date(year: i16, month: i8, day: i8, text: &str) -> Result<Date, String> {
@@ -52,7 +70,8 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
         let parts: Vec<&str> = day_part.split(separator).collect();
         if let [y, m, d] = parts[..]
             && y.len() == 4
-            && let (Some(y), Some(m), Some(d)) = (number::<i16>(y), number::<i8>(m), number::<i8>(d))
+            && let (Some(y), Some(m), Some(d)) =
+                (number::<i16>(y), number::<i8>(m), number::<i8>(d))
         {
             return date(y, m, d, text);
         }
@@ -74,7 +93,10 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
     for separator in ['.', '/'] {
         let parts: Vec<&str> = text.split(separator).collect();
         let [a, b, y] = parts[..] else { continue };
-        let (Some(a), Some(b), Some(y)) = (number::<i8>(a), number::<i8>(b), number::<i16>(y)) else { continue };
+        let (Some(a), Some(b), Some(y)) = (number::<i8>(a), number::<i8>(b), number::<i16>(y))
+        else {
+            continue;
+        };
         if y < 1000 {
             return Err(format!("{text:?} has a two-digit year: write it as 2026-12-31"));
         }
@@ -83,7 +105,11 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
             ('.', _, _) | (_, true, false) => (a, b),
             (_, false, true) => (b, a),
             _ if a == b => (a, b),
-            _ => return Err(format!("{text:?} could be day/month or month/day: write it as {y}-MM-DD")),
+            _ => {
+                return Err(format!(
+                    "{text:?} could be day/month or month/day: write it as {y}-MM-DD"
+                ));
+            }
         };
         return date(y, month, day, text);
     }
@@ -117,8 +143,12 @@ pub fn when(text: &str, today: Date, tz: &TimeZone) -> Result<When, String> {
         return Ok(When::Now);
     }
     let next_day = day.tomorrow().map_err(|e| format!("{text:?}: {e}"))?;
-    let midnight = next_day.at(0, 0, 0, 0).to_zoned(tz.clone()).map_err(|e| format!("{text:?}: {e}"))?;
-    Ok(When::At { date: day.to_string(), timestamp: midnight.strftime("%Y-%m-%dT%H:%M:%S:000%z").to_string() })
+    let midnight =
+        next_day.at(0, 0, 0, 0).to_zoned(tz.clone()).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok(When::At {
+        date: day.to_string(),
+        timestamp: midnight.strftime("%Y-%m-%dT%H:%M:%S:000%z").to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -166,10 +196,18 @@ mod tests {
         assert_eq!(when("2026-11-23", today, &tz), Ok(When::Now));
         assert_eq!(when("2026-11-01", today, &tz), Ok(When::Now));
         let later = when("2026-12-31", today, &tz).unwrap();
-        assert_eq!(later, When::At { date: "2026-12-31".into(), timestamp: "2027-01-01T00:00:00:000+0100".into() });
+        assert_eq!(
+            later,
+            When::At {
+                date: "2026-12-31".into(),
+                timestamp: "2027-01-01T00:00:00:000+0100".into()
+            }
+        );
         let new_york = time_zone(Some("America/New_York")).unwrap();
         let summer = when("2027-07-01", today, &new_york).unwrap();
-        assert!(matches!(summer, When::At { timestamp, .. } if timestamp == "2027-07-02T00:00:00:000-0400"));
+        assert!(
+            matches!(summer, When::At { timestamp, .. } if timestamp == "2027-07-02T00:00:00:000-0400")
+        );
         assert!(time_zone(Some("Mars/Olympus")).is_err());
     }
 }

@@ -50,7 +50,9 @@ impl Wanted {
     }
 
     fn keeps(&self, user: &DirUser) -> bool {
-        self.ids.contains(&user.id) || self.names.contains(&user.username.to_lowercase()) || self.names.contains(&user.email.to_lowercase())
+        self.ids.contains(&user.id)
+            || self.names.contains(&user.username.to_lowercase())
+            || self.names.contains(&user.email.to_lowercase())
     }
 }
 
@@ -67,7 +69,8 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
     if id.is_empty() {
         return Err(format!("a listed user has no ID: {value}"));
     }
-    let is_active = flag("isActive").ok_or_else(|| format!("user {id} was listed without isActive"))?;
+    let is_active =
+        flag("isActive").ok_or_else(|| format!("user {id} was listed without isActive"))?;
     Ok(DirUser {
         name: text("name"),
         username: text("username"),
@@ -85,7 +88,12 @@ pub fn parse_user(value: &Value) -> Result<DirUser, String> {
 
 /// What a failed request means, naming the sign-in method and where the credential came from
 /// when Workfront refused it (401).
-pub fn refused(client: &Client, credential: &str, e: &crate::workfront::ApiError, what: &str) -> String {
+pub fn refused(
+    client: &Client,
+    credential: &str,
+    e: &crate::workfront::ApiError,
+    what: &str,
+) -> String {
     if e.is_auth() {
         format!(
             "{what} failed: Workfront refused the {} from {credential} ({e}): check that it is current (API keys expire monthly by default), belongs to this tenant, and that --domain or --base-url is right",
@@ -109,14 +117,22 @@ pub struct CallerCheck<'a> {
 /// part of the directory (Workfront answers it with a partial list, never a 403), so every
 /// leaver it cannot see would look `not_found`. Refused unless `allow_partial`; then the note
 /// returned is added to every `not_found` row.
-pub fn judge_caller(caller: &DirUser, allow_partial: bool, method: &str) -> Result<Option<String>, String> {
+pub fn judge_caller(
+    caller: &DirUser,
+    allow_partial: bool,
+    method: &str,
+) -> Result<Option<String>, String> {
     if caller.is_admin {
         return Ok(None);
     }
     let who = format!("{} <{}>", caller.name, caller.username);
     if allow_partial {
-        errln!("warning: {who} is not a System Administrator: the listing may be partial, so not_found rows may be people it cannot see");
-        return Ok(Some(format!("the listing may be partial: {who} is not a System Administrator")));
+        errln!(
+            "warning: {who} is not a System Administrator: the listing may be partial, so not_found rows may be people it cannot see"
+        );
+        return Ok(Some(format!(
+            "the listing may be partial: {who} is not a System Administrator"
+        )));
     }
     Err(format!(
         "{who} (signed in with {method}) is not a System Administrator, so Workfront shows it only part of the directory and every leaver it cannot see would look not_found; nothing was changed.\nMake it an administrator (for an Adobe Developer Console technical account: make it an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to go on with a partial listing"
@@ -142,13 +158,17 @@ pub async fn fetch_directory(
     progress: &ProgressBar,
     check: CallerCheck<'_>,
 ) -> Result<(Directory, Option<String>), String> {
-    let (count, caller) = futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.caller()));
-    let caller = caller.result.map_err(|e| refused(client, check.credential, &e, "reading the signed-in user (ID=$$USER.ID)"))?;
+    let (count, caller) =
+        futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.caller()));
+    let caller = caller.result.map_err(|e| {
+        refused(client, check.credential, &e, "reading the signed-in user (ID=$$USER.ID)")
+    })?;
     let caller = parse_user(&caller)?;
     let partial = judge_caller(&caller, check.allow_partial, client.sign_in_method())?;
     let count = count.result.map_err(|e| refused(client, check.credential, &e, "USER/count"))?;
     let api_user_id = caller.id;
-    let total = usize::try_from(count).map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
+    let total = usize::try_from(count)
+        .map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
     let pages = total.div_ceil(PAGE_SIZE);
     progress.set_length(total as u64);
     let mut fetched = stream::iter(0..pages)
@@ -164,8 +184,12 @@ pub async fn fetch_directory(
     let mut others = Vec::new();
     while let Some((number, attempted)) = fetched.next().await {
         let first = number * PAGE_SIZE;
-        let listed =
-            attempted.result.map_err(|e| format!("USER/search at $$FIRST={first} failed after {} attempts: {e}", attempted.attempts))?;
+        let listed = attempted.result.map_err(|e| {
+            format!(
+                "USER/search at $$FIRST={first} failed after {} attempts: {e}",
+                attempted.attempts
+            )
+        })?;
         let expected = PAGE_SIZE.min(total - first);
         if listed.len() != expected {
             return Err(format!(
@@ -207,14 +231,30 @@ pub async fn fetch_directory(
             ));
         }
     }
-    let recount = pacing.send(|| client.count_users()).await.result.map_err(|e| format!("USER/count failed: {e}"))?;
+    let recount = pacing
+        .send(|| client.count_users())
+        .await
+        .result
+        .map_err(|e| format!("USER/count failed: {e}"))?;
     if recount != count {
-        return Err(format!("the tenant changed while it was being listed ({count} users, then {recount}); run again"));
+        return Err(format!(
+            "the tenant changed while it was being listed ({count} users, then {recount}); run again"
+        ));
     }
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let active = done.iter().map(|p| p.active).sum();
     others.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok((Directory { users, total: count, active, api_user_id, suggestions: suggester.finish(), others }, partial))
+    Ok((
+        Directory {
+            users,
+            total: count,
+            active,
+            api_user_id,
+            suggestions: suggester.finish(),
+            others,
+        },
+        partial,
+    ))
 }
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ fn target_of(planned: &PlannedRow) -> Target {
 /// A request's outcome: read back unless the server definitely refused it (a 4xx other than
 /// 429 means the request was processed and nothing was changed) or it was never sent.
 fn finished(planned: &PlannedRow, outcome: Outcome) -> Finished {
-    let refused = outcome.kind == OutcomeKind::Failed && outcome.http_status.is_some_and(|s| (400..500).contains(&s) && s != 429);
+    let refused = outcome.kind == OutcomeKind::Failed
+        && outcome.http_status.is_some_and(|s| (400..500).contains(&s) && s != 429);
     if outcome.attempts == 0 || refused {
         Finished::Settled(outcome)
     } else {
@@ -81,7 +82,14 @@ impl Plain {
 impl Collector {
     /// A collector writing to `report` and showing progress on `progress`.
     pub fn new(report: ReportWriter, progress: ProgressBar) -> Self {
-        Collector { report, progress, counts: Counts::default(), write_error: None, not_found_note: None, plain: None }
+        Collector {
+            report,
+            progress,
+            counts: Counts::default(),
+            write_error: None,
+            not_found_note: None,
+            plain: None,
+        }
     }
 
     /// Records a row that needed no request: it is in the report and the counts, but not in
@@ -103,7 +111,11 @@ impl Collector {
         let (done, total) = (self.progress.position(), self.progress.length().unwrap_or(0));
         let secs = plain.started.elapsed().as_secs_f64().max(0.001);
         let rate = done as f64 / secs;
-        let eta = if rate > 0.0 { format!("{:.0}s", total.saturating_sub(done) as f64 / rate) } else { "?".into() };
+        let eta = if rate > 0.0 {
+            format!("{:.0}s", total.saturating_sub(done) as f64 / rate)
+        } else {
+            "?".into()
+        };
         errln!("{}: {done}/{total}, {rate:.0}/s, ETA {eta} ({phase}, {pacing})", plain.label);
     }
 
@@ -123,7 +135,9 @@ impl Collector {
             attempts = outcome.attempts,
             "row"
         );
-        if let Some(note) = self.not_found_note.as_ref().filter(|_| outcome.kind == OutcomeKind::NotFound) {
+        if let Some(note) =
+            self.not_found_note.as_ref().filter(|_| outcome.kind == OutcomeKind::NotFound)
+        {
             outcome.error = format!("{}; {note}", outcome.error);
         }
         self.counts.add(outcome.kind);
@@ -161,7 +175,13 @@ impl Collector {
 }
 
 /// Builds an outcome for a planned row.
-pub fn outcome_of(planned: &PlannedRow, kind: OutcomeKind, http_status: Option<u16>, attempts: u32, error: String) -> Outcome {
+pub fn outcome_of(
+    planned: &PlannedRow,
+    kind: OutcomeKind,
+    http_status: Option<u16>,
+    attempts: u32,
+    error: String,
+) -> Outcome {
     Outcome {
         row: planned.input.row,
         input: planned.input.value.clone(),
@@ -180,16 +200,23 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
     let (kind, error) = match &planned.decision {
         Decision::Deactivate if dry_run => (OutcomeKind::WouldDeactivate, String::new()),
         Decision::Reactivate if dry_run => (OutcomeKind::WouldReactivate, String::new()),
-        Decision::Schedule { at, .. } if dry_run => (OutcomeKind::WouldSchedule, format!("would schedule the deactivation for {at}")),
+        Decision::Schedule { at, .. } if dry_run => {
+            (OutcomeKind::WouldSchedule, format!("would schedule the deactivation for {at}"))
+        }
         Decision::Deactivate | Decision::Reactivate | Decision::Schedule { .. } => return None,
         Decision::AlreadyActive => (OutcomeKind::AlreadyActive, String::new()),
         Decision::AlreadyInactive => (OutcomeKind::AlreadyInactive, String::new()),
-        Decision::NotFound(near) if near.is_empty() => (OutcomeKind::NotFound, "no user has this ID, username or email".to_string()),
-        Decision::NotFound(near) => {
-            (OutcomeKind::NotFound, format!("no user has this ID, username or email; did you mean {}?", near.join(" or ")))
+        Decision::NotFound(near) if near.is_empty() => {
+            (OutcomeKind::NotFound, "no user has this ID, username or email".to_string())
         }
+        Decision::NotFound(near) => (
+            OutcomeKind::NotFound,
+            format!("no user has this ID, username or email; did you mean {}?", near.join(" or ")),
+        ),
         Decision::Ambiguous(why) => (OutcomeKind::Ambiguous, why.clone()),
-        Decision::Duplicate { first_row } => (OutcomeKind::Duplicate, format!("same user as row {first_row}")),
+        Decision::Duplicate { first_row } => {
+            (OutcomeKind::Duplicate, format!("same user as row {first_row}"))
+        }
         Decision::Invalid(why) => (OutcomeKind::Invalid, why.clone()),
         Decision::Protected(why) => (OutcomeKind::Protected, why.clone()),
         Decision::Drifted(why) => (OutcomeKind::Drifted, why.clone()),
@@ -198,7 +225,11 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
 }
 
 /// Why a row is not attempted now, if it is not: the run was interrupted, or the key refused.
-fn not_attempted(planned: &PlannedRow, pacing: &Pacing, key_refused: &AtomicBool) -> Option<Outcome> {
+fn not_attempted(
+    planned: &PlannedRow,
+    pacing: &Pacing,
+    key_refused: &AtomicBool,
+) -> Option<Outcome> {
     let why = if pacing.is_cancelled() {
         "not attempted: the run was interrupted"
     } else if key_refused.load(Ordering::SeqCst) {
@@ -217,7 +248,11 @@ fn access_level(planned: &PlannedRow) -> Option<String> {
 
 /// What a row that was written ends as.
 fn done_kind(planned: &PlannedRow) -> OutcomeKind {
-    if planned.decision == Decision::Reactivate { OutcomeKind::Reactivated } else { OutcomeKind::Deactivated }
+    if planned.decision == Decision::Reactivate {
+        OutcomeKind::Reactivated
+    } else {
+        OutcomeKind::Deactivated
+    }
 }
 
 /// The `failed` outcome for a request that failed with `e` after `attempts` attempts.
@@ -233,7 +268,13 @@ fn failure(planned: &PlannedRow, pacing: &Pacing, e: &ApiError, attempts: u32) -
 
 /// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
 /// `spent` counts attempts already made for this row in bulk requests that failed.
-async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: PlannedRow, spent: u32) -> Finished {
+async fn change_one(
+    client: &Client,
+    pacing: &Pacing,
+    key_refused: &AtomicBool,
+    planned: PlannedRow,
+    spent: u32,
+) -> Finished {
     if let Some(skipped) = not_attempted(&planned, pacing, key_refused) {
         return Finished::Settled(skipped);
     }
@@ -242,7 +283,13 @@ async fn change_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, 
 }
 
 /// Sends one user's change and judges Workfront's answer.
-async fn send_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, planned: &PlannedRow, spent: u32) -> Outcome {
+async fn send_one(
+    client: &Client,
+    pacing: &Pacing,
+    key_refused: &AtomicBool,
+    planned: &PlannedRow,
+    spent: u32,
+) -> Outcome {
     let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
     if let Decision::Schedule { at, .. } = &planned.decision {
         return schedule_one(client, pacing, key_refused, planned, &id, at, spent).await;
@@ -258,7 +305,9 @@ async fn send_one(client: &Client, pacing: &Pacing, key_refused: &AtomicBool, pl
         _ => None,
     };
     match attempted.result {
-        Ok(user) if answered(&user) == Some(active) => outcome_of(planned, done_kind(planned), Some(200), attempts, String::new()),
+        Ok(user) if answered(&user) == Some(active) => {
+            outcome_of(planned, done_kind(planned), Some(200), attempts, String::new())
+        }
         Ok(user) => {
             let seen = user.get("isActive").map_or("nothing".to_string(), Value::to_string);
             let why = format!("Workfront accepted the update but answered isActive={seen}");
@@ -286,12 +335,27 @@ async fn schedule_one(
     let attempted = pacing.send(|| client.schedule_deactivation(id, at)).await;
     let attempts = spent + attempted.attempts;
     match attempted.result {
-        Ok(user) if user.get("scheduledDeactivationDate").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) => {
-            outcome_of(planned, OutcomeKind::Scheduled, Some(200), attempts, format!("deactivation scheduled for {at}"))
+        Ok(user)
+            if user
+                .get("scheduledDeactivationDate")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty()) =>
+        {
+            outcome_of(
+                planned,
+                OutcomeKind::Scheduled,
+                Some(200),
+                attempts,
+                format!("deactivation scheduled for {at}"),
+            )
         }
         Ok(user) => {
-            let seen = user.get("scheduledDeactivationDate").map_or("nothing".to_string(), Value::to_string);
-            let why = format!("Workfront accepted the update but answered scheduledDeactivationDate={seen}");
+            let seen = user
+                .get("scheduledDeactivationDate")
+                .map_or("nothing".to_string(), Value::to_string);
+            let why = format!(
+                "Workfront accepted the update but answered scheduledDeactivationDate={seen}"
+            );
             outcome_of(planned, OutcomeKind::Failed, Some(200), attempts, why)
         }
         Err(e) => {
@@ -320,15 +384,27 @@ fn change_batch<'a>(
             return vec![change_one(client, pacing, key_refused, planned, spent).await];
         }
         if batch.iter().any(|p| not_attempted(p, pacing, key_refused).is_some()) {
-            return batch.iter().map(|p| Finished::Settled(not_attempted(p, pacing, key_refused).expect("checked above"))).collect();
+            return batch
+                .iter()
+                .map(|p| {
+                    Finished::Settled(not_attempted(p, pacing, key_refused).expect("checked above"))
+                })
+                .collect();
         }
-        let users: Vec<(String, Option<String>)> =
-            batch.iter().map(|p| (p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default(), access_level(p))).collect();
+        let users: Vec<(String, Option<String>)> = batch
+            .iter()
+            .map(|p| (p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default(), access_level(p)))
+            .collect();
         let active = batch[0].decision == Decision::Reactivate;
         let attempted = pacing.send(|| client.set_active_bulk(&users, active)).await;
         let attempts = spent + attempted.attempts;
         match attempted.result {
-            Ok(()) => batch.iter().map(|p| finished(p, outcome_of(p, done_kind(p), Some(200), attempts, String::new()))).collect(),
+            Ok(()) => batch
+                .iter()
+                .map(|p| {
+                    finished(p, outcome_of(p, done_kind(p), Some(200), attempts, String::new()))
+                })
+                .collect(),
             Err(e) if e.is_auth() || e.is_transient() => {
                 if e.is_auth() {
                     key_refused.store(true, Ordering::SeqCst);
@@ -381,8 +457,9 @@ pub async fn run_jobs(
     while changes.peek().is_some() {
         batches.push(changes.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
     }
-    let mut writes =
-        stream::iter(batches).map(|batch| change_batch(client, pacing, &key_refused, batch, 0)).buffer_unordered(pacing.concurrency);
+    let mut writes = stream::iter(batches)
+        .map(|batch| change_batch(client, pacing, &key_refused, batch, 0))
+        .buffer_unordered(pacing.concurrency);
     let mut reads = ReadBack::new(client, pacing);
     tokio::pin!(interrupt);
     let (mut interrupted, mut writes_done) = (false, false);
@@ -438,7 +515,12 @@ pub async fn run_jobs(
             break;
         }
     }
-    Ran { interrupted, read_back: reads.read, not_kept: reads.not_kept, unconfirmed: reads.unconfirmed }
+    Ran {
+        interrupted,
+        read_back: reads.read,
+        not_kept: reads.not_kept,
+        unconfirmed: reads.unconfirmed,
+    }
 }
 
 /// How the writes and their read-back went.
@@ -516,12 +598,15 @@ impl<'a> ReadBack<'a> {
         while self.waiting.len() >= IDS_PER_GET || (all && !self.waiting.is_empty()) {
             let rest = self.waiting.split_off(self.waiting.len().min(IDS_PER_GET));
             let page = std::mem::replace(&mut self.waiting, rest);
-            let ids: Vec<String> = page.iter().filter_map(|w| w.outcome.user.as_ref().map(|u| u.id.clone())).collect();
+            let ids: Vec<String> =
+                page.iter().filter_map(|w| w.outcome.user.as_ref().map(|u| u.id.clone())).collect();
             let number = self.next_read;
             self.next_read += 1;
             self.in_flight.insert(number, page);
             let (client, pacing) = (self.client, self.pacing);
-            self.running.push(Box::pin(async move { (number, crate::verify::read_page(client, pacing, ids).await) }));
+            self.running.push(Box::pin(async move {
+                (number, crate::verify::read_page(client, pacing, ids).await)
+            }));
         }
         if self.waiting.is_empty() {
             self.oldest = None;

@@ -42,8 +42,16 @@ mod tests {
 
     #[test]
     fn codes_are_the_documented_ones() {
-        let codes: Vec<u8> =
-            [Exit::Success, Exit::NeedsAttention, Exit::Fatal, Exit::GuardTripped, Exit::Interrupted].iter().map(|e| e.code()).collect();
+        let codes: Vec<u8> = [
+            Exit::Success,
+            Exit::NeedsAttention,
+            Exit::Fatal,
+            Exit::GuardTripped,
+            Exit::Interrupted,
+        ]
+        .iter()
+        .map(|e| e.code())
+        .collect();
         assert_eq!(codes, [0, 1, 2, 3, 130]);
     }
 }

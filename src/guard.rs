@@ -29,12 +29,17 @@ impl Limit {
     /// Parses `N` or `P%` as `--max-deactivations` takes it.
     pub fn parse(text: &str) -> Result<Limit, String> {
         let text = text.trim();
-        let usage =
-            || format!("--max-deactivations takes a number of users (e.g. 250) or a percentage of active users (e.g. 5%), not {text:?}");
+        let usage = || {
+            format!(
+                "--max-deactivations takes a number of users (e.g. 250) or a percentage of active users (e.g. 5%), not {text:?}"
+            )
+        };
         if let Some(percent) = text.strip_suffix('%') {
             let p: f64 = percent.trim().parse().map_err(|_| usage())?;
             if !(0.0..=100.0).contains(&p) {
-                return Err(format!("--max-deactivations {text}: a percentage must be between 0% and 100%"));
+                return Err(format!(
+                    "--max-deactivations {text}: a percentage must be between 0% and 100%"
+                ));
             }
             return Ok(Limit::Percent(p));
         }
@@ -102,7 +107,12 @@ mod tests {
     fn the_guard_trips_only_above_the_limit() {
         assert_eq!(check(Limit::Users(3), 3, 1000), None);
         let why = check(Limit::Users(3), 4, 1000).unwrap();
-        assert!(why.contains("4 users") && why.contains("allows: 3") && why.contains("Nothing was changed"), "{why}");
+        assert!(
+            why.contains("4 users")
+                && why.contains("allows: 3")
+                && why.contains("Nothing was changed"),
+            "{why}"
+        );
         let why = check(Limit::Percent(1.0), 11, 1000).unwrap();
         assert!(why.contains("allows: 10 (1% of 1000 active users)"), "{why}");
     }

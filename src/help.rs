@@ -152,6 +152,9 @@ mod tests {
     fn deactivate_carries_the_shared_environment_and_exit_codes() {
         assert!(DEACTIVATE.contains(sign_in_env!()));
         assert!(DEACTIVATE.contains(exit_codes!()));
-        assert!(DEACTIVATE.contains("WORKFRONT_IMS_CLIENT_SECRET") && DEACTIVATE.contains("130  interrupted"));
+        assert!(
+            DEACTIVATE.contains("WORKFRONT_IMS_CLIENT_SECRET")
+                && DEACTIVATE.contains("130  interrupted")
+        );
     }
 }

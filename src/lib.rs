@@ -67,7 +67,12 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Check(args) => check::run(&args, &env).await,
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(args.shell, &mut command, "wf-offboard", &mut std::io::stdout());
+            clap_complete::generate(
+                args.shell,
+                &mut command,
+                "wf-offboard",
+                &mut std::io::stdout(),
+            );
             Exit::Success
         }
         Command::Man => {
@@ -83,35 +88,59 @@ pub async fn run(cli: Cli) -> Exit {
         }
         Command::Sim(args) => sim::run_command(args).await,
         Command::Deactivate(args) => match settings::Settings::from_args(&args, &env) {
-            Ok(settings) => finish(&settings.run, "deactivate", Direction::Deactivate, deactivate::run(&settings, interrupted()).await),
+            Ok(settings) => finish(
+                &settings.run,
+                "deactivate",
+                Direction::Deactivate,
+                deactivate::run(&settings, interrupted()).await,
+            ),
             Err(message) => usage(&message),
         },
         Command::Reactivate(args) => match settings::ReactivateSettings::from_args(&args, &env) {
-            Ok(settings) => finish(&settings.run, "reactivate", Direction::Reactivate, reactivate::run(&settings, interrupted()).await),
+            Ok(settings) => finish(
+                &settings.run,
+                "reactivate",
+                Direction::Reactivate,
+                reactivate::run(&settings, interrupted()).await,
+            ),
             Err(message) => usage(&message),
         },
         Command::Apply(args) => match settings::ApplySettings::from_args(&args, &env) {
-            Ok(settings) => finish(&settings.run, "apply", Direction::Deactivate, apply::run(&settings, interrupted()).await),
+            Ok(settings) => finish(
+                &settings.run,
+                "apply",
+                Direction::Deactivate,
+                apply::run(&settings, interrupted()).await,
+            ),
             Err(message) => usage(&message),
         },
         Command::Audit(args) => match settings::AuditSettings::from_args(&args, &env) {
             Ok(settings) => finish_audit(&settings, audit::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
-        Command::Handover(args) => match commands::handover::HandoverSettings::from_args(&args, &env) {
-            Ok(settings) => commands::handover::finish(&settings, commands::handover::run(&settings, interrupted()).await),
-            Err(message) => usage(&message),
-        },
+        Command::Handover(args) => {
+            match commands::handover::HandoverSettings::from_args(&args, &env) {
+                Ok(settings) => commands::handover::finish(
+                    &settings,
+                    commands::handover::run(&settings, interrupted()).await,
+                ),
+                Err(message) => usage(&message),
+            }
+        }
         Command::Demo(args) => demo::run(args).await,
     }
 }
 
 /// Prints an audit's summary (its findings are printed as it ends), writes its JSON summary.
-fn finish_audit(settings: &settings::AuditSettings, result: Result<audit::AuditSummary, (Exit, String)>) -> Exit {
+fn finish_audit(
+    settings: &settings::AuditSettings,
+    result: Result<audit::AuditSummary, (Exit, String)>,
+) -> Exit {
     let run = &settings.run;
     if let Some(path) = &run.summary_json {
         let basic = result.as_ref().map(|a| a.run.clone()).map_err(Clone::clone);
-        let mut value = session::summary_json("audit", &run.connection.host, true, &run.report, &basic);
+        let mut value =
+            session::summary_json("audit", &run.connection.host, true, &run.report, &basic);
         if let Ok(found) = &result {
             value["licences_freed"] = serde_json::json!(found.licences_freed);
             value["users_with_open_work"] = found.with_open_work.into();
@@ -155,9 +184,15 @@ fn usage(message: &str) -> Exit {
 }
 
 /// Prints a finished run's summary, or its error, and picks the exit code.
-fn finish(run: &settings::RunSettings, command: &str, direction: Direction, result: Result<RunSummary, (Exit, String)>) -> Exit {
+fn finish(
+    run: &settings::RunSettings,
+    command: &str,
+    direction: Direction,
+    result: Result<RunSummary, (Exit, String)>,
+) -> Exit {
     if let Some(path) = &run.summary_json {
-        let value = session::summary_json(command, &run.connection.host, run.dry_run, &run.report, &result);
+        let value =
+            session::summary_json(command, &run.connection.host, run.dry_run, &run.report, &result);
         if let Err(e) = session::write_summary_json(path, run.force, &value) {
             errln!("error: {e}");
         }

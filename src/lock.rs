@@ -38,30 +38,42 @@ impl RunLock {
                 use std::os::unix::fs::OpenOptionsExt;
                 options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
             }
-            let mut file = options.open(&path).map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
+            let mut file = options
+                .open(&path)
+                .map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
                     let mut holder = String::new();
                     let _ = file.read_to_string(&mut holder);
                     let holder = holder.trim();
-                    let who = if holder.is_empty() { String::new() } else { format!(" ({holder})") };
+                    let who =
+                        if holder.is_empty() { String::new() } else { format!(" ({holder})") };
                     return Err(format!(
                         "another wf-offboard run is writing {}{who}: wait for it to finish, or choose another --report",
                         report.display()
                     ));
                 }
-                Err(TryLockError::Error(e)) => return Err(format!("cannot lock {}: {e}", path.display())),
+                Err(TryLockError::Error(e)) => {
+                    return Err(format!("cannot lock {}: {e}", path.display()));
+                }
             }
             if !same_file(&file, &path) {
                 continue;
             }
-            let mine = format!("pid {}, started {}", std::process::id(), crate::clock::now_rfc3339());
-            let written = file.set_len(0).and_then(|()| file.seek(SeekFrom::Start(0))).and_then(|_| file.write_all(mine.as_bytes()));
+            let mine =
+                format!("pid {}, started {}", std::process::id(), crate::clock::now_rfc3339());
+            let written = file
+                .set_len(0)
+                .and_then(|()| file.seek(SeekFrom::Start(0)))
+                .and_then(|_| file.write_all(mine.as_bytes()));
             written.map_err(|e| format!("cannot write the lock file {}: {e}", path.display()))?;
             return Ok(RunLock { path, file });
         }
-        Err(format!("cannot lock {}: it keeps being replaced; is another run starting?", path.display()))
+        Err(format!(
+            "cannot lock {}: it keeps being replaced; is another run starting?",
+            path.display()
+        ))
     }
 }
 
@@ -101,8 +113,15 @@ mod tests {
         let first = RunLock::acquire(&report).unwrap();
         assert!(lock_path(&report).exists());
         let refused = RunLock::acquire(&report).unwrap_err();
-        assert!(refused.contains("another wf-offboard run") && refused.contains(&format!("pid {}", std::process::id())), "{refused}");
-        assert!(RunLock::acquire(&dir.path().join("other.csv")).is_ok(), "other reports are independent");
+        assert!(
+            refused.contains("another wf-offboard run")
+                && refused.contains(&format!("pid {}", std::process::id())),
+            "{refused}"
+        );
+        assert!(
+            RunLock::acquire(&dir.path().join("other.csv")).is_ok(),
+            "other reports are independent"
+        );
         drop(first);
         assert!(!lock_path(&report).exists(), "the lock file is removed at the end");
         assert!(RunLock::acquire(&report).is_ok());

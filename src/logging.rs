@@ -25,11 +25,17 @@ pub fn init(verbose: bool, log_file: Option<&Path>) -> Result<(), String> {
             None => EnvFilter::new("wf_offboard=info"),
         };
         let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour).with_target(false).compact().with_filter(filter)
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(colour)
+            .with_target(false)
+            .compact()
+            .with_filter(filter)
     });
     let to_file = match log_file {
         Some(path) => {
-            let file = crate::output::create_journal(path, false).map_err(|e| format!("--log-file: {e}"))?;
+            let file = crate::output::create_journal(path, false)
+                .map_err(|e| format!("--log-file: {e}"))?;
             let filter = EnvFilter::new("wf_offboard=info");
             Some(
                 tracing_subscriber::fmt::layer()
@@ -45,7 +51,11 @@ pub fn init(verbose: bool, log_file: Option<&Path>) -> Result<(), String> {
         return Ok(());
     }
     ON_STDERR.store(to_stderr.is_some(), std::sync::atomic::Ordering::Relaxed);
-    tracing_subscriber::registry().with(to_stderr).with(to_file).try_init().map_err(|e| format!("cannot start logging: {e}"))
+    tracing_subscriber::registry()
+        .with(to_stderr)
+        .with(to_file)
+        .try_init()
+        .map_err(|e| format!("cannot start logging: {e}"))
 }
 
 use tracing_subscriber::Layer as _;

@@ -78,7 +78,10 @@ pub fn classify(value: &str) -> Result<Identifier, String> {
         return Err("the identifier contains control characters".into());
     }
     if value.chars().any(char::is_whitespace) {
-        return Err("the identifier contains spaces: give a username, email address or user ID, not a name".into());
+        return Err(
+            "the identifier contains spaces: give a username, email address or user ID, not a name"
+                .into(),
+        );
     }
     if value.chars().count() > 255 {
         return Err("the identifier is longer than 255 characters".into());
@@ -109,7 +112,9 @@ impl MatchedBy {
 
     /// The value a report's `matched_by` label names.
     pub fn from_label(label: &str) -> Option<MatchedBy> {
-        [MatchedBy::Id, MatchedBy::Username, MatchedBy::Email].into_iter().find(|m| m.label() == label)
+        [MatchedBy::Id, MatchedBy::Username, MatchedBy::Email]
+            .into_iter()
+            .find(|m| m.label() == label)
     }
 }
 
@@ -190,7 +195,10 @@ impl OutcomeKind {
 
     /// Is the row done, so that `--resume` carries it over instead of trying again?
     pub fn is_finished(self) -> bool {
-        matches!(self, OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive | OutcomeKind::Scheduled)
+        matches!(
+            self,
+            OutcomeKind::Deactivated | OutcomeKind::AlreadyInactive | OutcomeKind::Scheduled
+        )
     }
 
     /// Does a row with this outcome need a person to look at it (exit code 1)?
@@ -226,7 +234,11 @@ pub struct Outcome {
 
 /// Makes a cell safe to open in a spreadsheet.
 pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
 }
 
 /// Undoes [`neutralise`], for a cell read back from a report.

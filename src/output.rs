@@ -84,9 +84,13 @@ impl Files {
                 None
             };
             if let Some(kind) = refused {
-                return Err(format!("{what} {shown} is {kind}: refusing to write there (nothing was sent); choose another path"));
+                return Err(format!(
+                    "{what} {shown} is {kind}: refusing to write there (nothing was sent); choose another path"
+                ));
             }
-            if let Some((input, _)) = file_id(path).and_then(|id| self.inputs.iter().find(|(_, i)| *i == id)) {
+            if let Some((input, _)) =
+                file_id(path).and_then(|id| self.inputs.iter().find(|(_, i)| *i == id))
+            {
                 return Err(format!(
                     "{what} {shown} is the same file as the input {}: refusing to overwrite it (nothing was sent); choose another path",
                     input.display()
@@ -100,7 +104,10 @@ impl Files {
         }
         let key = normalised(path);
         if let Some((other, _)) = self.outputs.iter().find(|(_, k)| *k == key) {
-            return Err(format!("{what} {shown} is also {other}: give each output its own path", other = other.display()));
+            return Err(format!(
+                "{what} {shown} is also {other}: give each output its own path",
+                other = other.display()
+            ));
         }
         self.outputs.push((PathBuf::from(what), key));
         Ok(self)
@@ -110,7 +117,11 @@ impl Files {
 /// Writes a whole file safely: a 0600 temporary file beside `path`, filled by `fill`, synced,
 /// then renamed into place. Without `force` an existing file is never replaced (the check is
 /// made again at the rename, so a file that appeared meanwhile is not clobbered either).
-pub fn write_file(path: &Path, force: bool, fill: impl FnOnce(&mut File) -> std::io::Result<()>) -> Result<(), String> {
+pub fn write_file(
+    path: &Path,
+    force: bool,
+    fill: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<(), String> {
     let shown = path.display();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -125,7 +136,8 @@ pub fn write_file(path: &Path, force: bool, fill: impl FnOnce(&mut File) -> std:
         .and_then(|()| tmp.as_file_mut().flush())
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    let placed = if force { tmp.persist(path).map(drop) } else { tmp.persist_noclobber(path).map(drop) };
+    let placed =
+        if force { tmp.persist(path).map(drop) } else { tmp.persist_noclobber(path).map(drop) };
     placed.map_err(|e| match e.error.kind() {
         std::io::ErrorKind::AlreadyExists => {
             format!("{shown} already exists: refusing to replace it; choose another path, or pass --force")
@@ -177,7 +189,13 @@ mod tests {
         assert!(err.contains("same file as the input"), "{err}");
         let alias = dir.path().join("alias.csv");
         std::fs::hard_link(&input, &alias).unwrap();
-        assert!(Files::new(true).input(&input).output(&alias, "--report").unwrap_err().contains("same file as the input"));
+        assert!(
+            Files::new(true)
+                .input(&input)
+                .output(&alias, "--report")
+                .unwrap_err()
+                .contains("same file as the input")
+        );
         #[cfg(unix)]
         {
             let link = dir.path().join("link.csv");
@@ -190,7 +208,12 @@ mod tests {
         let same = dir.path().join(".").join("r.csv");
         assert!(files.output(&same, "--summary-json").unwrap_err().contains("is also --report"));
         std::fs::write(dir.path().join("old.csv"), "x").unwrap();
-        assert!(files.output(&dir.path().join("old.csv"), "--plan").unwrap_err().contains("pass --force"));
+        assert!(
+            files
+                .output(&dir.path().join("old.csv"), "--plan")
+                .unwrap_err()
+                .contains("pass --force")
+        );
         assert!(Files::new(true).output(&dir.path().join("old.csv"), "--plan").is_ok());
     }
 
@@ -199,7 +222,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
         write_file(&path, false, |f| f.write_all(b"one")).unwrap();
-        assert!(write_file(&path, false, |f| f.write_all(b"two")).unwrap_err().contains("already exists"));
+        assert!(
+            write_file(&path, false, |f| f.write_all(b"two"))
+                .unwrap_err()
+                .contains("already exists")
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "one");
         write_file(&path, true, |f| f.write_all(b"two")).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
@@ -211,6 +238,10 @@ mod tests {
         drop(create_journal(&journal, true).unwrap());
         #[cfg(unix)]
         assert_eq!(mode(&journal), 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file is left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary file is left behind"
+        );
     }
 }

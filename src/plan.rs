@@ -79,7 +79,12 @@ struct Index<'d> {
 
 impl<'d> Index<'d> {
     fn new(users: &'d [DirUser]) -> Self {
-        let mut index = Index { users, by_id: HashMap::new(), by_username: HashMap::new(), by_email: HashMap::new() };
+        let mut index = Index {
+            users,
+            by_id: HashMap::new(),
+            by_username: HashMap::new(),
+            by_email: HashMap::new(),
+        };
         for (i, user) in users.iter().enumerate() {
             index.by_id.insert(&user.id, i);
             index.by_username.entry(user.username.to_lowercase()).or_default().push(i);
@@ -94,12 +99,15 @@ impl<'d> Index<'d> {
     /// characters must still be matchable.
     fn candidates(&self, identifier: &Identifier) -> (Vec<usize>, MatchedBy) {
         let (name, by_id) = match identifier {
-            Identifier::Id(id) => (id, self.by_id.get(id.as_str()).map(std::slice::from_ref).unwrap_or_default()),
+            Identifier::Id(id) => {
+                (id, self.by_id.get(id.as_str()).map(std::slice::from_ref).unwrap_or_default())
+            }
             Identifier::Name(name) => (name, &[][..]),
         };
         let by_username = self.by_username.get(name).map_or(&[][..], Vec::as_slice);
         let by_email = self.by_email.get(name).map_or(&[][..], Vec::as_slice);
-        let mut all: Vec<usize> = by_id.iter().chain(by_username).chain(by_email).copied().collect();
+        let mut all: Vec<usize> =
+            by_id.iter().chain(by_username).chain(by_email).copied().collect();
         all.sort_unstable();
         all.dedup();
         let matched_by = if !by_id.is_empty() {
@@ -118,8 +126,15 @@ impl<'d> Index<'d> {
             (all, _) if all.is_empty() => Err(Decision::NotFound(Vec::new())),
             (all, matched_by) if all.len() == 1 => Ok((all[0], matched_by)),
             (many, _) => {
-                let who: Vec<String> = many.iter().map(|&i| format!("{} ({})", self.users[i].username, self.users[i].id)).collect();
-                Err(Decision::Ambiguous(format!("matches {} users: {}", many.len(), who.join(", "))))
+                let who: Vec<String> = many
+                    .iter()
+                    .map(|&i| format!("{} ({})", self.users[i].username, self.users[i].id))
+                    .collect();
+                Err(Decision::Ambiguous(format!(
+                    "matches {} users: {}",
+                    many.len(),
+                    who.join(", ")
+                )))
             }
         }
     }
@@ -145,7 +160,11 @@ impl Protection {
 /// ambiguous entry protects all its matches). An entry that cannot identify anyone, or matches
 /// nobody, is an error naming the file, line and value (with a "did you mean"): a protection
 /// list that silently protects nobody is worse than none.
-pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -> Result<HashMap<String, String>, String> {
+pub fn protected_users(
+    rows: &[InputRow],
+    directory: &Directory,
+    source: &str,
+) -> Result<HashMap<String, String>, String> {
     let index = Index::new(&directory.users);
     let mut listed = HashMap::new();
     let mut problems = Vec::new();
@@ -162,19 +181,30 @@ pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -
         if matches.is_empty() {
             let (Identifier::Name(name) | Identifier::Id(name)) = &identifier;
             let near = directory.suggestions.get(name).cloned().unwrap_or_default();
-            let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(" or ")) };
-            problems.push(format!("{}: matches no user on this tenant, so it would protect nobody{hint}", place()));
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", near.join(" or "))
+            };
+            problems.push(format!(
+                "{}: matches no user on this tenant, so it would protect nobody{hint}",
+                place()
+            ));
         }
         for i in matches {
-            listed.entry(directory.users[i].id.clone()).or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
+            listed
+                .entry(directory.users[i].id.clone())
+                .or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
         }
     }
     match problems.as_slice() {
         [] => Ok(listed),
         [one] => Err(format!("{one}; fix the protect list (nothing was changed)")),
-        many => {
-            Err(format!("the protect list has {} entries that protect nobody (nothing was changed):\n  {}", many.len(), many.join("\n  ")))
-        }
+        many => Err(format!(
+            "the protect list has {} entries that protect nobody (nothing was changed):\n  {}",
+            many.len(),
+            many.join("\n  ")
+        )),
     }
 }
 
@@ -182,11 +212,15 @@ pub fn protected_users(rows: &[InputRow], directory: &Directory, source: &str) -
 /// protected user is reported as such even when inactive), then by state.
 fn decide(user: &DirUser, api_user_id: &str, protection: &Protection) -> Decision {
     if user.id == api_user_id {
-        Decision::Protected("this is the API user's own account; deactivating it would lock this tool out".into())
+        Decision::Protected(
+            "this is the API user's own account; deactivating it would lock this tool out".into(),
+        )
     } else if let Some(why) = protection.listed.get(&user.id) {
         Decision::Protected(why.clone())
     } else if user.is_admin && !protection.allow_admins {
-        Decision::Protected("a System Administrator: pass --allow-admins to deactivate administrators".into())
+        Decision::Protected(
+            "a System Administrator: pass --allow-admins to deactivate administrators".into(),
+        )
     } else if !user.is_active {
         Decision::AlreadyInactive
     } else {
@@ -196,7 +230,11 @@ fn decide(user: &DirUser, api_user_id: &str, protection: &Protection) -> Decisio
 
 /// Plans a roster audit's candidates (active users on no roster row): row `n` is the n-th
 /// candidate, identified by ID, decided like any matched user.
-pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &Protection) -> Vec<PlannedRow> {
+pub fn plan_candidates(
+    candidates: &[DirUser],
+    api_user_id: &str,
+    protection: &Protection,
+) -> Vec<PlannedRow> {
     candidates
         .iter()
         .enumerate()
@@ -213,18 +251,30 @@ pub fn plan_candidates(candidates: &[DirUser], api_user_id: &str, protection: &P
 pub type Timing = HashMap<usize, Result<When, String>>;
 
 /// Decides every row, in input order.
-pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protection, timing: &Timing) -> Vec<PlannedRow> {
+pub fn build_plan(
+    rows: &[InputRow],
+    directory: &Directory,
+    protection: &Protection,
+    timing: &Timing,
+) -> Vec<PlannedRow> {
     let index = Index::new(&directory.users);
     let mut first_row_of: HashMap<&str, usize> = HashMap::new();
     rows.iter()
         .map(|row| {
-            let unmatched = |decision| PlannedRow { input: row.clone(), matched_by: None, user: None, decision };
+            let unmatched = |decision| PlannedRow {
+                input: row.clone(),
+                matched_by: None,
+                user: None,
+                decision,
+            };
             let identifier = match classify(&row.value) {
                 Ok(identifier) => identifier,
                 Err(reason) => return unmatched(Decision::Invalid(reason)),
             };
             let when = match timing.get(&row.row) {
-                Some(Err(reason)) => return unmatched(Decision::Invalid(format!("leaving date: {reason}"))),
+                Some(Err(reason)) => {
+                    return unmatched(Decision::Invalid(format!("leaving date: {reason}")));
+                }
                 Some(Ok(when)) => Some(when),
                 None => None,
             };
@@ -232,7 +282,9 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
                 Ok(found) => found,
                 Err(Decision::NotFound(_)) => {
                     let near = match &identifier {
-                        Identifier::Name(name) => directory.suggestions.get(name).cloned().unwrap_or_default(),
+                        Identifier::Name(name) => {
+                            directory.suggestions.get(name).cloned().unwrap_or_default()
+                        }
                         Identifier::Id(_) => Vec::new(),
                     };
                     return unmatched(Decision::NotFound(near));
@@ -250,7 +302,12 @@ pub fn build_plan(rows: &[InputRow], directory: &Directory, protection: &Protect
                 },
             };
             first_row_of.entry(&user.id).or_insert(row.row);
-            PlannedRow { input: row.clone(), matched_by: Some(matched_by), user: Some(Box::new(user.clone())), decision }
+            PlannedRow {
+                input: row.clone(),
+                matched_by: Some(matched_by),
+                user: Some(Box::new(user.clone())),
+                decision,
+            }
         })
         .collect()
 }
@@ -262,7 +319,12 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
         .iter()
         .filter(|p| p.kind() == OutcomeKind::Deactivated)
         .map(|p| {
-            let input = InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string(), date: None };
+            let input = InputRow {
+                row: p.row,
+                line: 0,
+                value: unneutralise(&p.input).to_string(),
+                date: None,
+            };
             let mut user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
             // Deactivation cleared the access level; the report kept the one to give back.
             if let Some(user) = user.as_mut().filter(|_| !p.access_level_id.is_empty()) {
@@ -273,7 +335,12 @@ pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Ve
                 Some(u) if u.is_active => Decision::AlreadyActive,
                 Some(_) => Decision::Reactivate,
             };
-            PlannedRow { input, matched_by: MatchedBy::from_label(&p.matched_by), user: user.map(Box::new), decision }
+            PlannedRow {
+                input,
+                matched_by: MatchedBy::from_label(&p.matched_by),
+                user: user.map(Box::new),
+                decision,
+            }
         })
         .collect()
 }
@@ -319,9 +386,20 @@ mod tests {
     }
 
     fn decide(values: &[&str]) -> Vec<(Decision, Option<MatchedBy>)> {
-        let rows: Vec<InputRow> =
-            values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string(), date: None }).collect();
-        build_plan(&rows, &dir(), &Protection::default(), &Timing::new()).into_iter().map(|p| (p.decision, p.matched_by)).collect()
+        let rows: Vec<InputRow> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| InputRow {
+                row: i + 1,
+                line: i as u64 + 2,
+                value: v.to_string(),
+                date: None,
+            })
+            .collect();
+        build_plan(&rows, &dir(), &Protection::default(), &Timing::new())
+            .into_iter()
+            .map(|p| (p.decision, p.matched_by))
+            .collect()
     }
 
     #[test]
@@ -336,8 +414,13 @@ mod tests {
     #[test]
     fn ambiguity_is_never_guessed() {
         let got = decide(&["team@x.example", "gus@x.example"]);
-        assert!(matches!(&got[0].0, Decision::Ambiguous(why) if why.contains("2 users") && why.contains("cy@x.example")));
-        assert!(matches!(&got[1].0, Decision::Ambiguous(_)), "a username of one is the email of another");
+        assert!(
+            matches!(&got[0].0, Decision::Ambiguous(why) if why.contains("2 users") && why.contains("cy@x.example"))
+        );
+        assert!(
+            matches!(&got[1].0, Decision::Ambiguous(_)),
+            "a username of one is the email of another"
+        );
     }
 
     #[test]
@@ -357,12 +440,22 @@ mod tests {
         directory.users.push(user("8", &"c".repeat(32), "hex2@x.example", true));
         let rows = rows(&[&"A".repeat(32), &"C".repeat(32), &"9".repeat(32)]);
         let plan = build_plan(&rows, &directory, &Protection::default(), &Timing::new());
-        assert!(matches!(&plan[0].decision, Decision::Ambiguous(why) if why.contains("2 users")), "{:?}", plan[0].decision);
-        assert!(matches!(&plan[1].decision, Decision::Ambiguous(_)), "cy's ID is user 8's username");
+        assert!(
+            matches!(&plan[0].decision, Decision::Ambiguous(why) if why.contains("2 users")),
+            "{:?}",
+            plan[0].decision
+        );
+        assert!(
+            matches!(&plan[1].decision, Decision::Ambiguous(_)),
+            "cy's ID is user 8's username"
+        );
         assert_eq!(plan[2].decision, Decision::NotFound(Vec::new()));
         directory.users.retain(|u| u.id != "c".repeat(32));
         let plan = build_plan(&rows[1..2], &directory, &Protection::default(), &Timing::new());
-        assert_eq!((plan[0].decision.clone(), plan[0].matched_by), (Decision::Deactivate, Some(MatchedBy::Username)));
+        assert_eq!(
+            (plan[0].decision.clone(), plan[0].matched_by),
+            (Decision::Deactivate, Some(MatchedBy::Username))
+        );
     }
 
     #[test]
@@ -373,30 +466,59 @@ mod tests {
     }
 
     fn rows(values: &[&str]) -> Vec<InputRow> {
-        values.iter().enumerate().map(|(i, v)| InputRow { row: i + 1, line: i as u64 + 2, value: v.to_string(), date: None }).collect()
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| InputRow {
+                row: i + 1,
+                line: i as u64 + 2,
+                value: v.to_string(),
+                date: None,
+            })
+            .collect()
     }
 
     #[test]
     fn admins_and_listed_users_are_protected() {
         let mut directory = dir();
         directory.users[1].is_admin = true;
-        let listed = protected_users(&rows(&["ada@x.example", "team@x.example"]), &directory, "keep.csv").unwrap();
-        let typo = protected_users(&rows(&["ada@x.example", "ada@x.exmaple"]), &directory, "keep.csv").unwrap_err();
-        assert!(typo.starts_with("keep.csv, line 3 (row 2): \"ada@x.exmaple\": matches no user"), "{typo}");
+        let listed =
+            protected_users(&rows(&["ada@x.example", "team@x.example"]), &directory, "keep.csv")
+                .unwrap();
+        let typo =
+            protected_users(&rows(&["ada@x.example", "ada@x.exmaple"]), &directory, "keep.csv")
+                .unwrap_err();
+        assert!(
+            typo.starts_with("keep.csv, line 3 (row 2): \"ada@x.exmaple\": matches no user"),
+            "{typo}"
+        );
         assert_eq!(listed.len(), 3, "an ambiguous entry protects everyone it could mean");
         let protection = Protection { allow_admins: false, listed };
-        let plan = build_plan(&rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]), &directory, &protection, &Timing::new());
-        assert!(matches!(&plan[0].decision, Decision::Protected(why) if why.contains("keep.csv (row 1: ada@x.example)")));
-        assert!(matches!(&plan[1].decision, Decision::Protected(why) if why.contains("--allow-admins")));
+        let plan = build_plan(
+            &rows(&["ada@x.example", "bob", "cy@x.example", "gus2@x.example"]),
+            &directory,
+            &protection,
+            &Timing::new(),
+        );
+        assert!(
+            matches!(&plan[0].decision, Decision::Protected(why) if why.contains("keep.csv (row 1: ada@x.example)"))
+        );
+        assert!(
+            matches!(&plan[1].decision, Decision::Protected(why) if why.contains("--allow-admins"))
+        );
         assert!(matches!(&plan[2].decision, Decision::Protected(why) if why.contains("row 2")));
         assert_eq!(plan[3].decision, Decision::Deactivate);
         let allowed = Protection { allow_admins: true, ..protection };
-        assert_eq!(build_plan(&rows(&["bob"]), &directory, &allowed, &Timing::new())[0].decision, Decision::Deactivate);
+        assert_eq!(
+            build_plan(&rows(&["bob"]), &directory, &allowed, &Timing::new())[0].decision,
+            Decision::Deactivate
+        );
     }
 
     #[test]
     fn a_protect_list_entry_that_cannot_identify_anyone_is_an_error() {
-        let err = protected_users(&rows(&["ada@x.example", "Ada Lovelace"]), &dir(), "keep.csv").unwrap_err();
+        let err = protected_users(&rows(&["ada@x.example", "Ada Lovelace"]), &dir(), "keep.csv")
+            .unwrap_err();
         assert!(err.contains("keep.csv, line 3 (row 2): \"Ada Lovelace\""), "{err}");
     }
 
@@ -425,10 +547,19 @@ mod tests {
             prior_row(3, "9", "deactivated"),
             prior_row(4, "b", "failed"),
         ];
-        let now: HashMap<String, DirUser> = dir().users.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let now: HashMap<String, DirUser> =
+            dir().users.into_iter().map(|u| (u.id.clone(), u)).collect();
         let plan = build_undo_plan(&prior, &now);
-        let decisions: Vec<(usize, Decision)> = plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
-        assert_eq!(decisions, [(1, Decision::Reactivate), (2, Decision::AlreadyActive), (3, Decision::NotFound(Vec::new()))]);
+        let decisions: Vec<(usize, Decision)> =
+            plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
+        assert_eq!(
+            decisions,
+            [
+                (1, Decision::Reactivate),
+                (2, Decision::AlreadyActive),
+                (3, Decision::NotFound(Vec::new()))
+            ]
+        );
         assert_eq!((plan[0].input.value.as_str(), plan[0].matched_by), ("=e", Some(MatchedBy::Id)));
     }
 }

@@ -128,7 +128,11 @@ fn decision_of(label: &str, reason: &str) -> Result<Decision, String> {
         "already_inactive" => Decision::AlreadyInactive,
         "not_found" => Decision::NotFound(reason.split_whitespace().map(String::from).collect()),
         "ambiguous" => Decision::Ambiguous(reason.into()),
-        "duplicate" => Decision::Duplicate { first_row: reason.parse().map_err(|_| format!("duplicate row {reason:?} is not a row"))? },
+        "duplicate" => Decision::Duplicate {
+            first_row: reason
+                .parse()
+                .map_err(|_| format!("duplicate row {reason:?} is not a row"))?,
+        },
         "invalid" => Decision::Invalid(reason.into()),
         "protected" => Decision::Protected(reason.into()),
         "schedule" => match reason.split_once(' ') {
@@ -141,7 +145,13 @@ fn decision_of(label: &str, reason: &str) -> Result<Decision, String> {
 
 impl PlanFile {
     /// A plan of `rows`, sealed with its digest.
-    pub fn new(tenant: &str, created_at: String, input: PlanInput, options: PlanOptions, plan: &[PlannedRow]) -> PlanFile {
+    pub fn new(
+        tenant: &str,
+        created_at: String,
+        input: PlanInput,
+        options: PlanOptions,
+        plan: &[PlannedRow],
+    ) -> PlanFile {
         let rows = plan
             .iter()
             .map(|p| {
@@ -183,7 +193,8 @@ impl PlanFile {
 
     /// Parses a plan and checks its format, version and digest.
     pub fn parse(text: &str, source: &str) -> Result<PlanFile, String> {
-        let file: PlanFile = serde_json::from_str(text).map_err(|e| format!("{source}: not a wf-offboard plan: {e}"))?;
+        let file: PlanFile = serde_json::from_str(text)
+            .map_err(|e| format!("{source}: not a wf-offboard plan: {e}"))?;
         if file.format != FORMAT || file.version != VERSION {
             return Err(format!(
                 "{source}: a {} plan version {}; this wf-offboard reads {FORMAT} version {VERSION}",
@@ -207,13 +218,22 @@ impl PlanFile {
             return Err(format!("input.sha256 {:?} is not a SHA-256", self.input.sha256));
         }
         for row in &self.rows {
-            let decision = decision_of(&row.decision, &row.reason).map_err(|e| format!("plan row {}: {e}", row.row))?;
+            let decision = decision_of(&row.decision, &row.reason)
+                .map_err(|e| format!("plan row {}: {e}", row.row))?;
             let writes = decision.writes();
             match &row.user {
                 Some(user) if !is_hex(&user.id, 32) => {
-                    return Err(format!("plan row {}: user ID {:?} is not a Workfront ID", row.row, user.id));
+                    return Err(format!(
+                        "plan row {}: user ID {:?} is not a Workfront ID",
+                        row.row, user.id
+                    ));
                 }
-                None if writes => return Err(format!("plan row {}: a {} row without its user", row.row, row.decision)),
+                None if writes => {
+                    return Err(format!(
+                        "plan row {}: a {} row without its user",
+                        row.row, row.decision
+                    ));
+                }
                 _ => {}
             }
         }
@@ -229,7 +249,8 @@ impl PlanFile {
                     input: InputRow { row: r.row, line: 0, value: r.input.clone(), date: None },
                     matched_by: r.matched_by.as_deref().and_then(MatchedBy::from_label),
                     user: r.user.as_ref().map(|u| Box::new(u.to_dir_user())),
-                    decision: decision_of(&r.decision, &r.reason).map_err(|e| format!("plan row {}: {e}", r.row))?,
+                    decision: decision_of(&r.decision, &r.reason)
+                        .map_err(|e| format!("plan row {}: {e}", r.row))?,
                 })
             })
             .collect()
@@ -246,9 +267,11 @@ pub fn drift(planned: &DirUser, now: Option<&DirUser>) -> Option<String> {
     if now.is_admin && !planned.is_admin {
         return Some("the user became a System Administrator since the plan".into());
     }
-    for (what, then, today) in
-        [("username", &planned.username, &now.username), ("email", &planned.email, &now.email), ("name", &planned.name, &now.name)]
-    {
+    for (what, then, today) in [
+        ("username", &planned.username, &now.username),
+        ("email", &planned.email, &now.email),
+        ("name", &planned.name, &now.name),
+    ] {
         if then != today {
             return Some(format!("renamed since the plan: {what} was {then:?}, now {today:?}"));
         }
@@ -297,8 +320,14 @@ mod tests {
                 decision: Decision::Duplicate { first_row: 1 },
             },
         ];
-        let input = PlanInput { path: "in.csv".into(), sha256: sha256_hex(b"x"), column: "user".into(), rows: 3 };
-        let options = PlanOptions { allow_admins: false, protect: None, max_deactivations: "100".into() };
+        let input = PlanInput {
+            path: "in.csv".into(),
+            sha256: sha256_hex(b"x"),
+            column: "user".into(),
+            rows: 3,
+        };
+        let options =
+            PlanOptions { allow_admins: false, protect: None, max_deactivations: "100".into() };
         PlanFile::new("acme.my.workfront.com", "t".into(), input, options, &rows)
     }
 
@@ -312,7 +341,9 @@ mod tests {
         assert_eq!(rows[0].decision, Decision::Deactivate);
         assert_eq!(rows[2].decision, Decision::Duplicate { first_row: 1 });
         let edited = text.replace("\"ada@x\"", "\"eve@x\"");
-        assert!(PlanFile::parse(&edited, "p.json").unwrap_err().contains("changed after it was made"));
+        assert!(
+            PlanFile::parse(&edited, "p.json").unwrap_err().contains("changed after it was made")
+        );
         let newer = text.replace("\"version\": 1", "\"version\": 2");
         assert!(PlanFile::parse(&newer, "p.json").unwrap_err().contains("version 2"));
     }
@@ -327,15 +358,22 @@ mod tests {
         let admin = DirUser { is_admin: true, ..then.clone() };
         assert!(drift(&then, Some(&admin)).unwrap().contains("System Administrator"));
         let renamed = DirUser { username: "ada2".into(), ..then.clone() };
-        assert_eq!(drift(&then, Some(&renamed)).unwrap(), "renamed since the plan: username was \"ada\", now \"ada2\"");
+        assert_eq!(
+            drift(&then, Some(&renamed)).unwrap(),
+            "renamed since the plan: username was \"ada\", now \"ada2\""
+        );
     }
 
     /// Every JSON pointer in `value`.
     fn pointers_of(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
         out.push(at.clone());
         match value {
-            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| pointers_of(v, format!("{at}/{k}"), out)),
-            serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| pointers_of(v, format!("{at}/{i}"), out)),
+            serde_json::Value::Object(map) => {
+                map.iter().for_each(|(k, v)| pointers_of(v, format!("{at}/{k}"), out))
+            }
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, v)| pointers_of(v, format!("{at}/{i}"), out))
+            }
             _ => {}
         }
     }
@@ -374,7 +412,11 @@ mod tests {
             if let Ok(file) = PlanFile::parse(&text, "p.json") {
                 parsed += 1;
                 let rows = file.planned_rows().unwrap();
-                assert!(rows.iter().filter(|r| r.decision.writes()).all(|r| r.user.as_ref().is_some_and(|u| u.id.len() == 32)));
+                assert!(
+                    rows.iter()
+                        .filter(|r| r.decision.writes())
+                        .all(|r| r.user.as_ref().is_some_and(|u| u.id.len() == 32))
+                );
             }
         }
         assert!(parsed > 100, "mutations that keep a valid plan are exercised too: {parsed}");

@@ -45,11 +45,15 @@ impl PriorRow {
 /// Reads a report written by wf-offboard.
 pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
     let shown = path.display();
-    let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut reader =
+        csv::ReaderBuilder::new().from_path(path).map_err(|e| format!("{shown}: {e}"))?;
     let header = reader.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
     let columns: Vec<&str> = header.iter().collect();
     if columns != HEADER && columns != BASE_HEADER {
-        return Err(format!("{shown}: not a wf-offboard report (its header is not `{}`)", HEADER.join(",")));
+        return Err(format!(
+            "{shown}: not a wf-offboard report (its header is not `{}`)",
+            HEADER.join(",")
+        ));
     }
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
@@ -71,7 +75,10 @@ pub fn read_prior(path: &Path) -> Result<Vec<PriorRow>, String> {
             return Err(format!("{shown}, line {line}: row {} appears twice", row.row));
         }
         if row.kind() == OutcomeKind::Deactivated && crate::model::classify(&row.user_id).is_err() {
-            return Err(format!("{shown}, line {line}: a deactivated row without a valid user_id ({:?})", row.user_id));
+            return Err(format!(
+                "{shown}, line {line}: a deactivated row without a valid user_id ({:?})",
+                row.user_id
+            ));
         }
         rows.push(row);
     }
@@ -97,22 +104,35 @@ mod tests {
         let rows =
             read(&format!("{HEAD}1,ada,username,{id},Ada,ada,ada@x,true,deactivated,200,1,,t\n2,'=x,,,,,,,invalid,,0,why,t\n")).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].kind(), rows[0].user_id.as_str()), (OutcomeKind::Deactivated, id.as_str()));
+        assert_eq!(
+            (rows[0].kind(), rows[0].user_id.as_str()),
+            (OutcomeKind::Deactivated, id.as_str())
+        );
         assert_eq!((rows[1].kind(), rows[1].input.as_str()), (OutcomeKind::Invalid, "'=x"));
     }
 
     #[test]
     fn anything_else_is_refused_with_the_line() {
         assert!(read("row,input\n1,a\n").unwrap_err().contains("not a wf-offboard report"));
-        assert!(read(&format!("{HEAD}1,a,,,,,,,exploded,,0,,t\n")).unwrap_err().contains("line 2: unknown outcome"));
+        assert!(
+            read(&format!("{HEAD}1,a,,,,,,,exploded,,0,,t\n"))
+                .unwrap_err()
+                .contains("line 2: unknown outcome")
+        );
         assert!(
             read(&format!("{HEAD}1,a,,,,,,,not_found,,0,,t\n1,b,,,,,,,not_found,,0,,t\n"))
                 .unwrap_err()
                 .contains("line 3: row 1 appears twice")
         );
-        assert!(read(&format!("{HEAD}1,a,,,,,,,deactivated,200,1,,t\n")).unwrap_err().contains("without a valid user_id"));
         assert!(
-            read(&format!("{HEAD}1,a,,,\n2,b,,,,,,,not_found,,0,,t\n")).unwrap_err().contains("line 2"),
+            read(&format!("{HEAD}1,a,,,,,,,deactivated,200,1,,t\n"))
+                .unwrap_err()
+                .contains("without a valid user_id")
+        );
+        assert!(
+            read(&format!("{HEAD}1,a,,,\n2,b,,,,,,,not_found,,0,,t\n"))
+                .unwrap_err()
+                .contains("line 2"),
             "a bad line inside is an error"
         );
     }
@@ -129,9 +149,23 @@ mod tests {
         use crate::input::InputRow;
         use crate::plan::{Decision, PlannedRow};
         let id = "a".repeat(32);
-        let good =
-            format!("{HEAD}1,ada,username,{id},Ada,ada,ada@x,true,deactivated,200,1,read back: inactive,t\n2,'=x,,,,,,,invalid,,0,why,t\n");
-        let pieces = [",", "\"", "\n", "\r", "'", "=", "0", "99999999999999999999", "deactivated", "-", "é", ""];
+        let good = format!(
+            "{HEAD}1,ada,username,{id},Ada,ada,ada@x,true,deactivated,200,1,read back: inactive,t\n2,'=x,,,,,,,invalid,,0,why,t\n"
+        );
+        let pieces = [
+            ",",
+            "\"",
+            "\n",
+            "\r",
+            "'",
+            "=",
+            "0",
+            "99999999999999999999",
+            "deactivated",
+            "-",
+            "é",
+            "",
+        ];
         let mut rng = crate::rng::Rng::new(12);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");

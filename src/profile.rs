@@ -51,7 +51,8 @@ struct ConfigFile {
 }
 
 /// Keys that would put a secret in the file.
-const SECRET_KEYS: &[&str] = &["api_key", "apikey", "key", "password", "client_secret", "secret", "token", "private_key"];
+const SECRET_KEYS: &[&str] =
+    &["api_key", "apikey", "key", "password", "client_secret", "secret", "token", "private_key"];
 
 /// Where the config file is: env `WF_OFFBOARD_CONFIG`, else `wf-offboard/config.toml` in the
 /// platform's config directory (`$XDG_CONFIG_HOME` or `~/.config` on Linux,
@@ -65,7 +66,10 @@ pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     } else if cfg!(target_os = "macos") {
         env("HOME").map(|home| Path::new(&home).join("Library/Application Support"))
     } else {
-        env("XDG_CONFIG_HOME").filter(|p| !p.is_empty()).map(PathBuf::from).or_else(|| env("HOME").map(|h| Path::new(&h).join(".config")))
+        env("XDG_CONFIG_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|h| Path::new(&h).join(".config")))
     };
     base.map(|dir| dir.join("wf-offboard").join("config.toml"))
 }
@@ -76,7 +80,9 @@ pub fn parse_profile(text: &str, source: &str, name: &str) -> Result<Profile, St
     if let Some(toml::Value::Table(profiles)) = raw.get("profiles") {
         for (profile, value) in profiles {
             let Some(table) = value.as_table() else { continue };
-            if let Some(key) = table.keys().find(|k| SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str())) {
+            if let Some(key) =
+                table.keys().find(|k| SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+            {
                 return Err(format!(
                     "{source}: profile {profile:?} holds a secret ({key}): keep secrets out of the config; name the env var (api_key_env) or the key file (api_key_file) instead"
                 ));
@@ -92,7 +98,12 @@ pub fn parse_profile(text: &str, source: &str, name: &str) -> Result<Profile, St
     if profile.base_url.is_some() && profile.domain.is_some() {
         return Err(format!("{source}: profile {name:?} sets both base_url and domain; keep one"));
     }
-    let auths = [profile.api_key_env.is_some(), profile.api_key_file.is_some(), profile.username.is_some(), profile.client_id.is_some()];
+    let auths = [
+        profile.api_key_env.is_some(),
+        profile.api_key_file.is_some(),
+        profile.username.is_some(),
+        profile.client_id.is_some(),
+    ];
     if auths.iter().filter(|set| **set).count() > 1 {
         return Err(format!(
             "{source}: profile {name:?} sets more than one of api_key_env, api_key_file, username and client_id; keep one"
@@ -102,11 +113,16 @@ pub fn parse_profile(text: &str, source: &str, name: &str) -> Result<Profile, St
 }
 
 /// The profile the user asked for (`--profile` or env `WF_OFFBOARD_PROFILE`), if any.
-pub fn load(name: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Profile>, String> {
+pub fn load(
+    name: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Profile>, String> {
     let Some(name) = name.filter(|n| !n.is_empty()) else { return Ok(None) };
-    let path = config_path(env).ok_or("no config directory: set env WF_OFFBOARD_CONFIG to the config file")?;
+    let path = config_path(env)
+        .ok_or("no config directory: set env WF_OFFBOARD_CONFIG to the config file")?;
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("--profile {name}: cannot read {source}: {e}"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("--profile {name}: cannot read {source}: {e}"))?;
     parse_profile(&text, &source, name).map(Some)
 }
 
@@ -139,14 +155,22 @@ user_id = "0123456789abcdef0123456789abcdef"
     fn profiles_are_read_by_name() {
         let acme = parse_profile(CONFIG, "c.toml", "acme").unwrap();
         assert_eq!(acme.domain.as_deref(), Some("acme"));
-        assert_eq!((acme.rate, acme.concurrency, acme.max_deactivations.as_deref()), (Some(50), Some(6), Some("5%")));
+        assert_eq!(
+            (acme.rate, acme.concurrency, acme.max_deactivations.as_deref()),
+            (Some(50), Some(6), Some("5%"))
+        );
         let sandbox = parse_profile(CONFIG, "c.toml", "sandbox").unwrap();
         assert_eq!(sandbox.api_key_file.as_deref(), Some(Path::new("/secure/sandbox.key")));
         assert!(
-            parse_profile(CONFIG, "c.toml", "prod").unwrap_err().contains("no profile named \"prod\" (profiles: acme, oauth, sandbox)")
+            parse_profile(CONFIG, "c.toml", "prod")
+                .unwrap_err()
+                .contains("no profile named \"prod\" (profiles: acme, oauth, sandbox)")
         );
         let oauth = parse_profile(CONFIG, "c.toml", "oauth").unwrap();
-        assert_eq!((oauth.client_id.as_deref(), oauth.customer_id.as_deref()), (Some("abc"), Some("cust")));
+        assert_eq!(
+            (oauth.client_id.as_deref(), oauth.customer_id.as_deref()),
+            (Some("abc"), Some("cust"))
+        );
     }
 
     #[test]
@@ -155,19 +179,35 @@ user_id = "0123456789abcdef0123456789abcdef"
         let err = parse_profile(secret, "c.toml", "acme").unwrap_err();
         assert!(err.contains("holds a secret (api_key)") && !err.contains("abc123"), "{err}");
         let password = "[profiles.x]\npassword = \"hunter2\"\n";
-        assert!(parse_profile(password, "c.toml", "other").unwrap_err().contains("holds a secret"), "any profile with a secret is refused");
-        assert!(parse_profile("[profiles.acme]\ndomian = \"acme\"\n", "c.toml", "acme").unwrap_err().contains("domian"));
+        assert!(
+            parse_profile(password, "c.toml", "other").unwrap_err().contains("holds a secret"),
+            "any profile with a secret is refused"
+        );
+        assert!(
+            parse_profile("[profiles.acme]\ndomian = \"acme\"\n", "c.toml", "acme")
+                .unwrap_err()
+                .contains("domian")
+        );
         let both = "[profiles.acme]\ndomain = \"acme\"\nbase_url = \"https://x\"\n";
-        assert!(parse_profile(both, "c.toml", "acme").unwrap_err().contains("both base_url and domain"));
+        assert!(
+            parse_profile(both, "c.toml", "acme").unwrap_err().contains("both base_url and domain")
+        );
     }
 
     #[test]
     fn the_config_file_is_found_in_the_platform_directory() {
-        let env =
-            |vars: &'static [(&'static str, &'static str)]| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-        assert_eq!(config_path(&env(&[("WF_OFFBOARD_CONFIG", "/x/c.toml"), ("HOME", "/home/a")])), Some(PathBuf::from("/x/c.toml")));
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(
+            config_path(&env(&[("WF_OFFBOARD_CONFIG", "/x/c.toml"), ("HOME", "/home/a")])),
+            Some(PathBuf::from("/x/c.toml"))
+        );
         if cfg!(target_os = "linux") {
-            assert_eq!(config_path(&env(&[("HOME", "/home/a")])), Some(PathBuf::from("/home/a/.config/wf-offboard/config.toml")));
+            assert_eq!(
+                config_path(&env(&[("HOME", "/home/a")])),
+                Some(PathBuf::from("/home/a/.config/wf-offboard/config.toml"))
+            );
             assert_eq!(
                 config_path(&env(&[("XDG_CONFIG_HOME", "/cfg"), ("HOME", "/home/a")])),
                 Some(PathBuf::from("/cfg/wf-offboard/config.toml"))

@@ -11,7 +11,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
-pub use crate::model::{CONFIRMED_ACTIVE, CONFIRMED_INACTIVE, Outcome, OutcomeKind, neutralise, unneutralise};
+pub use crate::model::{
+    CONFIRMED_ACTIVE, CONFIRMED_INACTIVE, Outcome, OutcomeKind, neutralise, unneutralise,
+};
 use crate::model::{DirUser, MatchedBy};
 
 /// One outcome as the report's cells, in [`HEADER`] order, neutralised.
@@ -55,7 +57,8 @@ impl ReportWriter {
     /// Creates the report (new, mode 0600; an existing one only with `force`) and writes its
     /// header. It is the run's journal: every row is flushed to it as it finishes.
     pub fn create(path: &Path, force: bool) -> Result<ReportWriter, String> {
-        let file = crate::output::create_journal(path, force).map_err(|e| format!("the report: {e}"))?;
+        let file =
+            crate::output::create_journal(path, force).map_err(|e| format!("the report: {e}"))?;
         let mut writer = headerless(file);
         write_header(&mut writer).map_err(|e| format!("{}: {e}", path.display()))?;
         writer.flush().map_err(|e| format!("{}: {e}", path.display()))?;
@@ -64,7 +67,9 @@ impl ReportWriter {
 
     /// Appends one row and flushes it to disk.
     pub fn write(&mut self, outcome: Outcome) -> Result<(), String> {
-        self.writer.write_record(record(&outcome)).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.writer
+            .write_record(record(&outcome))
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.writer.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.outcomes.push(outcome);
         Ok(())
@@ -89,7 +94,9 @@ impl ReportWriter {
             writer.flush()
         });
         // If the sorted copy cannot be written, the arrival-ordered report is still complete.
-        written.map_err(|e| format!("{shown}: could not sort the report ({e}); it is complete but in arrival order"))?;
+        written.map_err(|e| {
+            format!("{shown}: could not sort the report ({e}); it is complete but in arrival order")
+        })?;
         Ok(self.outcomes)
     }
 }
@@ -161,12 +168,21 @@ impl Counts {
     /// The closing summary, one line per outcome that occurred.
     pub fn summary(&self) -> String {
         let width = self.0.keys().map(|k| k.label().len()).max().unwrap_or(0);
-        self.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("  {:width$}  {n}\n", k.label())).collect()
+        self.0
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("  {:width$}  {n}\n", k.label()))
+            .collect()
     }
 
     /// The counts on one line: `12 would_deactivate, 1 not_found`.
     pub fn one_line(&self) -> String {
-        let parts: Vec<String> = self.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{n} {}", k.label())).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {}", k.label()))
+            .collect();
         parts.join(", ")
     }
 }
@@ -223,7 +239,12 @@ mod tests {
     #[test]
     fn exit_codes_follow_the_outcomes() {
         let mut c = Counts::default();
-        for k in [OutcomeKind::Deactivated, OutcomeKind::WouldDeactivate, OutcomeKind::AlreadyInactive, OutcomeKind::Duplicate] {
+        for k in [
+            OutcomeKind::Deactivated,
+            OutcomeKind::WouldDeactivate,
+            OutcomeKind::AlreadyInactive,
+            OutcomeKind::Duplicate,
+        ] {
             c.add(k);
         }
         assert_eq!(c.exit(false), Exit::Success);

@@ -26,11 +26,21 @@ pub struct Resumed {
 }
 
 /// Splits `plan` by what `prior` (read from `source`) shows finished.
-pub fn carry_over(plan: Vec<PlannedRow>, prior: &[PriorRow], source: &str, input: &str) -> Result<Resumed, String> {
+pub fn carry_over(
+    plan: Vec<PlannedRow>,
+    prior: &[PriorRow],
+    source: &str,
+    input: &str,
+) -> Result<Resumed, String> {
     let by_row: HashMap<usize, &PriorRow> = prior.iter().map(|p| (p.row, p)).collect();
     let rows = plan.len();
-    if let Some(stray) = prior.iter().find(|p| !plan.iter().any(|planned| planned.input.row == p.row)) {
-        return Err(format!("{source} has row {} but {input} has {rows} rows: it is not a report of this input", stray.row));
+    if let Some(stray) =
+        prior.iter().find(|p| !plan.iter().any(|planned| planned.input.row == p.row))
+    {
+        return Err(format!(
+            "{source} has row {} but {input} has {rows} rows: it is not a report of this input",
+            stray.row
+        ));
     }
     let mut resumed = Resumed { plan: Vec::with_capacity(plan.len()), carried: Vec::new() };
     for planned in plan {
@@ -44,8 +54,10 @@ pub fn carry_over(plan: Vec<PlannedRow>, prior: &[PriorRow], source: &str, input
                 earlier.row, earlier.input, planned.input.row, planned.input.value
             ));
         }
-        let same_user = planned.user.as_ref().is_some_and(|u| u.id.eq_ignore_ascii_case(&earlier.user_id));
-        let confirmed = earlier.kind() != OutcomeKind::Deactivated || earlier.error.contains(CONFIRMED_INACTIVE);
+        let same_user =
+            planned.user.as_ref().is_some_and(|u| u.id.eq_ignore_ascii_case(&earlier.user_id));
+        let confirmed = earlier.kind() != OutcomeKind::Deactivated
+            || earlier.error.contains(CONFIRMED_INACTIVE);
         if !earlier.kind().is_finished() || !same_user || !confirmed {
             resumed.plan.push(planned);
             continue;
@@ -148,43 +160,68 @@ mod tests {
             planned(3, "c", Decision::Deactivate),
             planned(4, "d", Decision::Deactivate),
         ];
-        let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "skipped"), prior(4, "d", "d", "deactivated")].map(|mut p| {
+        let earlier = [
+            prior(1, "a", "a", "deactivated"),
+            prior(2, "b", "b", "skipped"),
+            prior(4, "d", "d", "deactivated"),
+        ]
+        .map(|mut p| {
             p.error = CONFIRMED_INACTIVE.into();
             p
         });
         let resumed = carry_over(plan, &earlier, "old.csv", "in.csv").unwrap();
         let left: Vec<usize> = resumed.plan.iter().map(|p| p.input.row).collect();
         assert_eq!(left, [2, 3], "skipped and unreported rows are tried again");
-        let carried: Vec<(usize, OutcomeKind)> = resumed.carried.iter().map(|o| (o.row, o.kind)).collect();
+        let carried: Vec<(usize, OutcomeKind)> =
+            resumed.carried.iter().map(|o| (o.row, o.kind)).collect();
         assert_eq!(carried, [(1, OutcomeKind::Deactivated), (4, OutcomeKind::Skipped)]);
         let first = &resumed.carried[0];
-        assert_eq!((first.attempts, first.finished_at.as_str(), first.user.as_ref().unwrap().is_active), (2, "then", true));
-        assert!(resumed.carried[1].error.contains("active again"), "a reactivated user is not written again");
+        assert_eq!(
+            (first.attempts, first.finished_at.as_str(), first.user.as_ref().unwrap().is_active),
+            (2, "then", true)
+        );
+        assert!(
+            resumed.carried[1].error.contains("active again"),
+            "a reactivated user is not written again"
+        );
     }
 
     #[test]
     fn an_unconfirmed_deactivation_is_written_again() {
-        let plan = vec![planned(1, "a", Decision::Deactivate), planned(2, "b", Decision::AlreadyInactive)];
+        let plan =
+            vec![planned(1, "a", Decision::Deactivate), planned(2, "b", Decision::AlreadyInactive)];
         let earlier = [prior(1, "a", "a", "deactivated"), prior(2, "b", "b", "deactivated")];
         let resumed = carry_over(plan, &earlier, "old.csv", "in.csv").unwrap();
-        let left: Vec<(usize, Decision)> = resumed.plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
-        assert_eq!(left, [(1, Decision::Deactivate), (2, Decision::AlreadyInactive)], "nothing unconfirmed is carried");
+        let left: Vec<(usize, Decision)> =
+            resumed.plan.iter().map(|p| (p.input.row, p.decision.clone())).collect();
+        assert_eq!(
+            left,
+            [(1, Decision::Deactivate), (2, Decision::AlreadyInactive)],
+            "nothing unconfirmed is carried"
+        );
         assert!(resumed.carried.is_empty());
     }
 
     #[test]
     fn a_report_of_another_input_is_refused() {
         let plan = vec![planned(1, "a", Decision::Deactivate)];
-        let err = carry_over(plan.clone(), &[prior(1, "zed", "a", "deactivated")], "old.csv", "in.csv").unwrap_err();
-        assert!(err.contains("old.csv row 1") && err.contains("not a report of this input"), "{err}");
-        let err = carry_over(plan, &[prior(9, "a", "a", "deactivated")], "old.csv", "in.csv").unwrap_err();
+        let err =
+            carry_over(plan.clone(), &[prior(1, "zed", "a", "deactivated")], "old.csv", "in.csv")
+                .unwrap_err();
+        assert!(
+            err.contains("old.csv row 1") && err.contains("not a report of this input"),
+            "{err}"
+        );
+        let err = carry_over(plan, &[prior(9, "a", "a", "deactivated")], "old.csv", "in.csv")
+            .unwrap_err();
         assert!(err.contains("has row 9 but in.csv has 1 rows"), "{err}");
     }
 
     #[test]
     fn a_row_now_meaning_someone_else_is_replanned() {
         let plan = vec![planned(1, "a", Decision::Deactivate)];
-        let resumed = carry_over(plan, &[prior(1, "a", "b", "deactivated")], "old.csv", "in.csv").unwrap();
+        let resumed =
+            carry_over(plan, &[prior(1, "a", "b", "deactivated")], "old.csv", "in.csv").unwrap();
         assert_eq!((resumed.plan.len(), resumed.carried.len()), (1, 0));
     }
 }

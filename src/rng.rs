@@ -15,7 +15,10 @@ impl Rng {
 
     /// A generator seeded from the clock, for jitter that need not repeat.
     pub fn from_time() -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0x5eed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x5eed);
         Rng(nanos ^ u64::from(std::process::id()).rotate_left(32))
     }
 

@@ -57,7 +57,12 @@ impl Notes {
             })
             .collect();
         let retries = outcomes.iter().map(|o| u64::from(o.attempts.saturating_sub(1))).sum();
-        Notes { attention, needing_attention: needing.len(), retries, throttled: pacing.gate.throttled() }
+        Notes {
+            attention,
+            needing_attention: needing.len(),
+            retries,
+            throttled: pacing.gate.throttled(),
+        }
     }
 }
 
@@ -97,7 +102,10 @@ pub fn ask_password(run: &RunSettings) -> Result<Option<Secret>, String> {
                 .map_err(|e| format!("cannot read the password: {e}"))?;
             Ok(Some(Secret::new(typed)))
         }
-        None => Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()),
+        None => {
+            Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)"
+                .into())
+        }
     }
 }
 
@@ -126,26 +134,42 @@ pub use crate::directory::refused;
 /// Builds the client and signs in. A dry run signs in with `login` (a session), since
 /// `generateApiKey` could create a key, and a dry run changes nothing. `password` comes from
 /// [`ask_password`].
-pub async fn sign_in(run: &RunSettings, pacing: &Pacing, password: Option<Secret>) -> Result<Client, String> {
+pub async fn sign_in(
+    run: &RunSettings,
+    pacing: &Pacing,
+    password: Option<Secret>,
+) -> Result<Client, String> {
     let client = Client::new(run.connection.api_root.clone())?;
     let username = match &run.auth {
         AuthSource::ApiKey(key) => return Ok(client.with_auth(Auth::ApiKey(key.clone()))),
         AuthSource::OAuth(config) => {
             let host = &run.connection.host;
-            return client.with_oauth(config.clone()).await.map_err(|e| format!("signing in to {host} with OAuth2 failed: {e}"));
+            return client
+                .with_oauth(config.clone())
+                .await
+                .map_err(|e| format!("signing in to {host} with OAuth2 failed: {e}"));
         }
         AuthSource::Ims(config) => {
-            return client.with_ims(config.clone()).await.map_err(|e| format!("signing in with Adobe IMS failed: {e}"));
+            return client
+                .with_ims(config.clone())
+                .await
+                .map_err(|e| format!("signing in with Adobe IMS failed: {e}"));
         }
         AuthSource::Password { username, .. } => username,
     };
     let Some(password) = password else {
-        return Err("no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into());
+        return Err(
+            "no password: set env WORKFRONT_PASSWORD (there is no terminal to prompt on)".into()
+        );
     };
     let attempted = if run.dry_run {
         pacing.send(|| client.login(username, &password)).await.result.map(Auth::Session)
     } else {
-        pacing.send(|| client.existing_or_new_api_key(username, &password)).await.result.map(Auth::ApiKey)
+        pacing
+            .send(|| client.existing_or_new_api_key(username, &password))
+            .await
+            .result
+            .map(Auth::ApiKey)
     };
     let auth = attempted.map_err(|e| {
         format!(
@@ -190,10 +214,17 @@ pub async fn confirm(
             ),
         ));
     }
-    let mut prompt = format!("\nTenant: {host}\nPlan:   {}\n\nAbout to {} {n} users:\n", counts.one_line(), verb.to_uppercase());
+    let mut prompt = format!(
+        "\nTenant: {host}\nPlan:   {}\n\nAbout to {} {n} users:\n",
+        counts.one_line(),
+        verb.to_uppercase()
+    );
     for planned in rows.iter().take(10) {
         if let Some(u) = &planned.user {
-            prompt.push_str(&format!("  row {:>5}  {}  <{}>\n", planned.input.row, u.name, u.username));
+            prompt.push_str(&format!(
+                "  row {:>5}  {}  <{}>\n",
+                planned.input.row, u.name, u.username
+            ));
         }
     }
     if n > 10 {
@@ -205,7 +236,11 @@ pub async fn confirm(
 
 /// Shows `prompt` on the terminal and goes on only if the person types `n`. Ctrl-C at the prompt
 /// stops at once (exit 130); anything else typed stops with nothing changed (exit 2).
-pub async fn ask_number(prompt: String, n: usize, interrupt: std::pin::Pin<&mut impl Future<Output = ()>>) -> Result<(), (Exit, String)> {
+pub async fn ask_number(
+    prompt: String,
+    n: usize,
+    interrupt: std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> Result<(), (Exit, String)> {
     err!("{prompt}");
     // A plain thread, not the runtime's blocking pool: if Ctrl-C wins, the process ends without
     // waiting for a read that may never return.
@@ -220,7 +255,11 @@ pub async fn ask_number(prompt: String, n: usize, interrupt: std::pin::Pin<&mut 
         () = interrupt => return Err((Exit::Interrupted, "not confirmed: nothing was changed".into())),
     };
     let answer = answer.map_err(|e| (Exit::Fatal, format!("cannot read the answer: {e}")))?;
-    if answer.trim() == n.to_string() { Ok(()) } else { Err((Exit::Fatal, "not confirmed: nothing was changed".into())) }
+    if answer.trim() == n.to_string() {
+        Ok(())
+    } else {
+        Err((Exit::Fatal, "not confirmed: nothing was changed".into()))
+    }
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`. `{prefix}`
@@ -244,7 +283,9 @@ pub fn bar(show: bool, what: &'static str, template: &str) -> ProgressBar {
 
 /// Should progress be drawn?
 pub fn shows_progress(run: &RunSettings) -> bool {
-    !run.quiet && std::io::stderr().is_terminal() && !crate::logging::ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
+    !run.quiet
+        && std::io::stderr().is_terminal()
+        && !crate::logging::ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What to carry out.
@@ -273,7 +314,11 @@ pub fn admin_console_path(report: &std::path::Path) -> std::path::PathBuf {
 
 /// Writes the Admin Console list: a header `email`, then one deactivated user's email a line
 /// (Adobe's own template could not be confirmed from its docs; see the README).
-fn write_admin_console(path: &std::path::Path, force: bool, outcomes: &[Outcome]) -> Result<usize, String> {
+fn write_admin_console(
+    path: &std::path::Path,
+    force: bool,
+    outcomes: &[Outcome],
+) -> Result<usize, String> {
     let mut emails: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.kind == OutcomeKind::Deactivated)
@@ -312,7 +357,11 @@ pub async fn carry_out(
         (false, Direction::Reactivate) => "reactivating",
     };
     // Fits 80 columns: the message takes what is left of the line and is cut there.
-    let progress = bar(shows_progress(run), verb, "{prefix:>12} [{bar:20}] {pos}/{len} ({rate}, ETA {eta}) {wide_msg}");
+    let progress = bar(
+        shows_progress(run),
+        verb,
+        "{prefix:>12} [{bar:20}] {pos}/{len} ({rate}, ETA {eta}) {wide_msg}",
+    );
     let mut collector = Collector::new(report, progress);
     collector.not_found_note = not_found_note;
     if !run.quiet && !std::io::stderr().is_terminal() {
@@ -321,9 +370,12 @@ pub async fn carry_out(
     for outcome in carried {
         collector.record_settled(outcome);
     }
-    let ran = run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
+    let ran =
+        run_jobs(client, plan, pacing, dry_run, run.batch_size, &mut collector, interrupt).await;
     let (counts, outcomes) = collector.finish().map_err(|e| (Exit::NeedsAttention, e))?;
-    if let Some(path) = admin_console.filter(|_| !dry_run && counts.get(OutcomeKind::Deactivated) > 0) {
+    if let Some(path) =
+        admin_console.filter(|_| !dry_run && counts.get(OutcomeKind::Deactivated) > 0)
+    {
         match write_admin_console(&path, run.force, &outcomes) {
             Ok(n) if !run.quiet => errln!(
                 "admin console: {} ({n} users): upload it in the Adobe Admin Console (Users > Bulk operations > Remove users) to take them out of the Workfront product profile, which deactivating in Workfront does not",
@@ -334,7 +386,11 @@ pub async fn carry_out(
         }
     }
     if !run.quiet && ran.not_kept > 0 {
-        errln!("read-after-write check: {} of {} changed users did not keep the change; see the report", ran.not_kept, ran.read_back);
+        errln!(
+            "read-after-write check: {} of {} changed users did not keep the change; see the report",
+            ran.not_kept,
+            ran.read_back
+        );
     }
     if ran.unconfirmed > 0 {
         errln!(
@@ -375,15 +431,24 @@ pub fn stopped_early(
         report.write(outcome).map_err(|e| (Exit::Fatal, e))?;
     }
     report.finish().map_err(|e| (Exit::Fatal, e))?;
-    Ok(RunSummary { counts, exit: Exit::Interrupted, elapsed: started.elapsed(), users_listed: 0, requests, notes: Notes::default() })
+    Ok(RunSummary {
+        counts,
+        exit: Exit::Interrupted,
+        elapsed: started.elapsed(),
+        users_listed: 0,
+        requests,
+        notes: Notes::default(),
+    })
 }
 
 /// Writes the sign-off page (`--html`) if asked for, and says where it is.
 pub fn write_signoff(run: &RunSettings, page: &crate::signoff::SignOff<'_>) -> Result<(), String> {
     let Some(path) = &run.html else { return Ok(()) };
     let html = crate::signoff::render(page);
-    crate::output::write_file(path, run.force, |file| std::io::Write::write_all(file, html.as_bytes()))
-        .map_err(|e| format!("the sign-off page: {e}"))?;
+    crate::output::write_file(path, run.force, |file| {
+        std::io::Write::write_all(file, html.as_bytes())
+    })
+    .map_err(|e| format!("the sign-off page: {e}"))?;
     if !run.quiet {
         errln!("sign-off page: {}", path.display());
     }
@@ -392,13 +457,21 @@ pub fn write_signoff(run: &RunSettings, page: &crate::signoff::SignOff<'_>) -> R
 
 /// "Name <username>" for the user with `id` among `users`, or the ID.
 pub fn who(users: &[crate::directory::DirUser], id: &str) -> String {
-    users.iter().find(|u| u.id == id).map_or_else(|| format!("user {id}"), |u| format!("{} <{}>", u.name, u.username))
+    users
+        .iter()
+        .find(|u| u.id == id)
+        .map_or_else(|| format!("user {id}"), |u| format!("{} <{}>", u.name, u.username))
 }
 
 /// Writes a machine-readable summary (`--summary-json`).
-pub fn write_summary_json(path: &std::path::Path, force: bool, value: &serde_json::Value) -> Result<(), String> {
+pub fn write_summary_json(
+    path: &std::path::Path,
+    force: bool,
+    value: &serde_json::Value,
+) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).expect("a JSON value serialises") + "\n";
-    crate::output::write_file(path, force, |file| std::io::Write::write_all(file, text.as_bytes())).map_err(|e| format!("the summary: {e}"))
+    crate::output::write_file(path, force, |file| std::io::Write::write_all(file, text.as_bytes()))
+        .map_err(|e| format!("the summary: {e}"))
 }
 
 /// The summary as JSON (format version 1): what ran, against which tenant, the counts per
@@ -418,8 +491,12 @@ pub fn summary_json(
     });
     match result {
         Ok(summary) => {
-            let outcomes: serde_json::Map<String, serde_json::Value> =
-                summary.counts.0.iter().map(|(kind, n)| (kind.label().to_string(), serde_json::Value::from(*n))).collect();
+            let outcomes: serde_json::Map<String, serde_json::Value> = summary
+                .counts
+                .0
+                .iter()
+                .map(|(kind, n)| (kind.label().to_string(), serde_json::Value::from(*n)))
+                .collect();
             value["exit_code"] = summary.exit.code().into();
             value["report"] = report.display().to_string().into();
             value["rows"] = summary.counts.total().into();
@@ -444,7 +521,12 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
             _ if run.dry_run => " (dry run: nothing was changed)",
             _ => "",
         };
-        errln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.total(), run.connection.host, summary.elapsed);
+        errln!(
+            "\n{} rows on {} in {:.1?}{mode}:",
+            summary.counts.total(),
+            run.connection.host,
+            summary.elapsed
+        );
         err!("{}", summary.counts.summary());
         if !summary.notes.attention.is_empty() {
             errln!("\nneeds a person ({} rows):", summary.notes.needing_attention);
@@ -452,7 +534,10 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
                 errln!("  {line}");
             }
             if summary.notes.needing_attention > summary.notes.attention.len() {
-                errln!("  … and {} more in the report", summary.notes.needing_attention - summary.notes.attention.len());
+                errln!(
+                    "  … and {} more in the report",
+                    summary.notes.needing_attention - summary.notes.attention.len()
+                );
             }
         }
         if summary.notes.retries > 0 || summary.notes.throttled > 0 {
@@ -467,10 +552,15 @@ pub fn print_summary(run: &RunSettings, direction: Direction, summary: &RunSumma
         }
         match (summary.exit, direction) {
             (Exit::Interrupted, Direction::Deactivate) => {
-                errln!("to finish, run the same command again with --resume {}", run.report.display());
+                errln!(
+                    "to finish, run the same command again with --resume {}",
+                    run.report.display()
+                );
             }
             (Exit::Interrupted, Direction::Reactivate) => {
-                errln!("to finish, run the same reactivate again: users already reactivated end already_active");
+                errln!(
+                    "to finish, run the same reactivate again: users already reactivated end already_active"
+                );
             }
             _ => {}
         }

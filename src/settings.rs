@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use crate::cli::{ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ListArgs, ReactivateArgs, RunArgs};
+use crate::cli::{
+    ApplyArgs, AuditArgs, ConnectionArgs, DeactivateArgs, ListArgs, ReactivateArgs, RunArgs,
+};
 use crate::guard::Limit;
 use crate::input::{ColumnSpec, ReadOptions, TextEncoding};
 use crate::profile::Profile;
@@ -71,10 +73,13 @@ impl RunSettings {
             files.input(input);
         }
         files.output(&self.report, "--report")?;
-        files.output(&crate::lock::lock_path(&self.report), "the report's lock file").map(drop).or_else(|e| {
-            // A lock file left by a run that ended is ours to reuse; only links and devices are refused.
-            if e.contains("already exists") { Ok(()) } else { Err(e) }
-        })?;
+        files
+            .output(&crate::lock::lock_path(&self.report), "the report's lock file")
+            .map(drop)
+            .or_else(|e| {
+                // A lock file left by a run that ended is ours to reuse; only links and devices are refused.
+                if e.contains("already exists") { Ok(()) } else { Err(e) }
+            })?;
         if let Some(summary) = &self.summary_json {
             files.output(summary, "--summary-json")?;
         }
@@ -98,11 +103,16 @@ impl RunSettings {
         let profile = crate::profile::load(connection_args.profile.as_deref(), env)?;
         let connection = connection_with(connection_args, profile.as_ref())?;
         let auth = auth(connection_args, profile.as_ref(), env)?;
-        let concurrency = args.pacing.concurrency.or(profile.as_ref().and_then(|p| p.concurrency)).unwrap_or(DEFAULT_CONCURRENCY);
+        let concurrency = args
+            .pacing
+            .concurrency
+            .or(profile.as_ref().and_then(|p| p.concurrency))
+            .unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 || concurrency > 100 {
             return Err(format!("--concurrency must be between 1 and 100, not {concurrency}"));
         }
-        let rate = args.pacing.rate.or(profile.as_ref().and_then(|p| p.rate)).unwrap_or(DEFAULT_RATE);
+        let rate =
+            args.pacing.rate.or(profile.as_ref().and_then(|p| p.rate)).unwrap_or(DEFAULT_RATE);
         let rate = NonZeroU32::new(rate).ok_or("--rate must be at least 1 request per second")?;
         if args.batch_size == 0 || args.batch_size > crate::workfront::MAX_BATCH {
             return Err(format!(
@@ -158,7 +168,10 @@ pub struct Settings {
 
 impl Settings {
     /// Validates `deactivate`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &DeactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+    pub fn from_args(
+        args: &DeactivateArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, String> {
         let run = RunSettings::from_args(&args.connection, &args.run, ("report", "dry-run"), env)?;
         let from_profile = run.profile.as_ref().and_then(|p| p.max_deactivations.as_ref());
         let max_deactivations = match args.max_deactivations.as_ref().or(from_profile) {
@@ -190,8 +203,16 @@ pub struct ReactivateSettings {
 
 impl ReactivateSettings {
     /// Validates `reactivate`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &ReactivateArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let run = RunSettings::from_args(&args.connection, &args.run, ("reactivate", "reactivate-dry-run"), env)?;
+    pub fn from_args(
+        args: &ReactivateArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let run = RunSettings::from_args(
+            &args.connection,
+            &args.run,
+            ("reactivate", "reactivate-dry-run"),
+            env,
+        )?;
         Ok(ReactivateSettings { run, from_report: args.from_report.clone() })
     }
 }
@@ -205,8 +226,12 @@ pub struct ApplySettings {
 
 impl ApplySettings {
     /// Validates `apply`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &ApplyArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let run = RunSettings::from_args(&args.connection, &args.run, ("apply", "apply-dry-run"), env)?;
+    pub fn from_args(
+        args: &ApplyArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let run =
+            RunSettings::from_args(&args.connection, &args.run, ("apply", "apply-dry-run"), env)?;
         Ok(ApplySettings { run, plan: args.plan.clone() })
     }
 }
@@ -236,7 +261,10 @@ pub struct AuditSettings {
 
 impl AuditSettings {
     /// Validates `audit`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &AuditArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_args(
+        args: &AuditArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
         let run_args = RunArgs {
             dry_run: true,
             report: args.report.clone(),
@@ -253,16 +281,26 @@ impl AuditSettings {
             (Some(roster), _) => (Some(roster.clone()), true),
             (None, Some(input)) => (Some(input.clone()), false),
             (None, None) if args.inactive_days.is_some() => (None, false),
-            (None, None) => return Err("say what to audit: INPUT, --roster ROSTER or --inactive-days N".into()),
+            (None, None) => {
+                return Err("say what to audit: INPUT, --roster ROSTER or --inactive-days N".into());
+            }
         };
         if args.write_candidates.is_some() && !roster && args.inactive_days.is_none() {
             return Err("--write-candidates goes with --roster or --inactive-days".into());
         }
         let license_types = match &args.license_types {
             Some(text) => {
-                let types: Vec<String> = text.split(',').map(|t| t.trim().to_ascii_uppercase()).filter(|t| !t.is_empty()).collect();
-                if let Some(bad) = types.iter().find(|t| !["F", "C", "R", "X"].contains(&t.as_str())) {
-                    return Err(format!("--license-types: {bad:?} is not a licence type: use F, C, R or X (e.g. F,C)"));
+                let types: Vec<String> = text
+                    .split(',')
+                    .map(|t| t.trim().to_ascii_uppercase())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                if let Some(bad) =
+                    types.iter().find(|t| !["F", "C", "R", "X"].contains(&t.as_str()))
+                {
+                    return Err(format!(
+                        "--license-types: {bad:?} is not a licence type: use F, C, R or X (e.g. F,C)"
+                    ));
                 }
                 Some(types)
             }
@@ -286,7 +324,10 @@ impl AuditSettings {
 
 /// How to read a list, from `--column`, `--no-header`, `--encoding`, `--sheet` and
 /// `--date-column`.
-pub(crate) fn read_options(args: &ListArgs, date_column: Option<&str>) -> Result<ReadOptions, String> {
+pub(crate) fn read_options(
+    args: &ListArgs,
+    date_column: Option<&str>,
+) -> Result<ReadOptions, String> {
     Ok(ReadOptions {
         column: args.column.as_deref().map(ColumnSpec::parse).transpose()?,
         date_column: date_column.map(ColumnSpec::parse).transpose()?,
@@ -310,11 +351,17 @@ pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
 /// The same, with a profile filling in what the flags leave out.
 fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<Connection, String> {
     let from_profile = |f: fn(&Profile) -> &Option<String>| profile.and_then(|p| f(p).clone());
-    let version = args.api_version.clone().or_else(|| from_profile(|p| &p.api_version)).unwrap_or_else(|| "v22.0".into());
+    let version = args
+        .api_version
+        .clone()
+        .or_else(|| from_profile(|p| &p.api_version))
+        .unwrap_or_else(|| "v22.0".into());
     let version = version.trim();
     let valid_version = version.strip_prefix('v').is_some_and(|rest| {
         let mut parts = rest.split('.');
-        let digits = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let digits = |p: Option<&str>| {
+            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        };
         digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
     });
     if !valid_version {
@@ -328,7 +375,8 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
         (Some(url), _) => url.trim().to_string(),
         (None, Some(domain)) => {
             let domain = domain.trim();
-            if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
                 return Err(format!(
                     "--domain must be the first part of <domain>.my.workfront.com, not {domain:?} (use --base-url for other hosts)"
                 ));
@@ -345,7 +393,8 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
         return Err(format!("--base-url {base:?} has no scheme: write {suggestion}"));
     }
     let url = Url::parse(&base).map_err(|e| format!("--base-url {base:?} is not a URL: {e}"))?;
-    let host = url.host_str().ok_or_else(|| format!("--base-url {base:?} has no host"))?.to_string();
+    let host =
+        url.host_str().ok_or_else(|| format!("--base-url {base:?} has no host"))?.to_string();
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&host) => {}
@@ -357,7 +406,9 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
         other => return Err(format!("--base-url must be https://, not {other}://")),
     }
     if url.path().contains("/attask") || url.query().is_some() {
-        return Err(format!("--base-url is the tenant's address only, e.g. https://{host} (the tool adds /attask/api/{version}/)"));
+        return Err(format!(
+            "--base-url is the tenant's address only, e.g. https://{host} (the tool adds /attask/api/{version}/)"
+        ));
     }
     let mut root = url.clone();
     root.set_path(&format!("{}/attask/api/{version}/", url.path().trim_end_matches('/')));
@@ -367,16 +418,22 @@ fn connection_with(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<C
 /// Is `host` a loopback name or address (127.0.0.0/8, ::1, localhost)?
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Where the credential [`auth`] picks comes from, in the same order of precedence.
-pub fn credential_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> String {
+pub fn credential_source(
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let from = |flag: bool, env_name: &str| match (flag, env(env_name)) {
         (true, Some(_)) => format!("env {env_name}"),
         _ => "the command line".to_string(),
     };
-    let profile_name = || std::env::var("WF_OFFBOARD_PROFILE").ok().or(args.profile.clone()).unwrap_or_default();
+    let profile_name =
+        || std::env::var("WF_OFFBOARD_PROFILE").ok().or(args.profile.clone()).unwrap_or_default();
     if let Some(id) = &args.ims_client_id {
         return format!(
             "the Adobe IMS credential {id} (client ID from {}, secret from env WORKFRONT_IMS_CLIENT_SECRET)",
@@ -384,7 +441,9 @@ pub fn credential_source(args: &ConnectionArgs, profile: Option<&Profile>, env: 
         );
     }
     if let Some(id) = &args.client_id {
-        return format!("the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)");
+        return format!(
+            "the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)"
+        );
     }
     if let Some(user) = &args.username {
         return format!("--username {user} (password from env WORKFRONT_PASSWORD or the prompt)");
@@ -395,10 +454,14 @@ pub fn credential_source(args: &ConnectionArgs, profile: Option<&Profile>, env: 
     if let Some(p) = profile {
         let name = profile_name();
         if let Some(id) = &p.ims_client_id {
-            return format!("profile {name}: the Adobe IMS credential {id} (secret from env WORKFRONT_IMS_CLIENT_SECRET)");
+            return format!(
+                "profile {name}: the Adobe IMS credential {id} (secret from env WORKFRONT_IMS_CLIENT_SECRET)"
+            );
         }
         if let Some(id) = &p.client_id {
-            return format!("profile {name}: the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)");
+            return format!(
+                "profile {name}: the Workfront OAuth2 application {id} (secret from env WORKFRONT_CLIENT_SECRET)"
+            );
         }
         if let Some(user) = &p.username {
             return format!("profile {name}: username {user}");
@@ -416,7 +479,11 @@ pub fn credential_source(args: &ConnectionArgs, profile: Option<&Profile>, env: 
 /// The credentials, refused at once when an API key could never be sent in a header (a space,
 /// a control character, a non-ASCII character): retrying that would only look like a network
 /// problem.
-fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+fn auth(
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<AuthSource, String> {
     let source = auth_source(args, profile, env)?;
     if let AuthSource::ApiKey(key) = &source
         && key.expose().bytes().any(|b| !(0x21..=0x7e).contains(&b))
@@ -428,16 +495,25 @@ fn auth(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> 
 
 /// The credentials: `--username` or `--api-key-file`, else the profile's, else env
 /// `WORKFRONT_API_KEY`.
-fn auth_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthSource, String> {
+fn auth_source(
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<AuthSource, String> {
     let password = || env("WORKFRONT_PASSWORD").map(Secret::new).filter(|p| !p.is_empty());
-    if let Some(client_id) = args.ims_client_id.as_ref().or(profile.and_then(|p| p.ims_client_id.as_ref())) {
+    if let Some(client_id) =
+        args.ims_client_id.as_ref().or(profile.and_then(|p| p.ims_client_id.as_ref()))
+    {
         return ims(args, profile, client_id, env).map(AuthSource::Ims);
     }
     if let Some(client_id) = &args.client_id {
         return oauth(args, None, client_id, env).map(AuthSource::OAuth);
     }
     if let Some(username) = &args.username {
-        return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
+        return Ok(AuthSource::Password {
+            username: username.trim().to_string(),
+            password: password(),
+        });
     }
     if let Some(path) = &args.api_key_file {
         return read_key_file(path).map(AuthSource::ApiKey);
@@ -447,7 +523,10 @@ fn auth_source(args: &ConnectionArgs, profile: Option<&Profile>, env: &dyn Fn(&s
             return oauth(args, Some(profile), client_id, env).map(AuthSource::OAuth);
         }
         if let Some(username) = &profile.username {
-            return Ok(AuthSource::Password { username: username.trim().to_string(), password: password() });
+            return Ok(AuthSource::Password {
+                username: username.trim().to_string(),
+                password: password(),
+            });
         }
         if let Some(path) = &profile.api_key_file {
             return read_key_file(path).map(AuthSource::ApiKey);
@@ -474,12 +553,14 @@ fn oauth(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<OAuthConfig, String> {
     let missing = |flag: &str| format!("--client-id needs {flag}");
-    let text =
-        |flag: &Option<String>, from: fn(&Profile) -> &Option<String>| flag.clone().or_else(|| profile.and_then(|p| from(p).clone()));
-    let client_secret = env("WORKFRONT_CLIENT_SECRET")
-        .map(Secret::new)
-        .filter(|s| !s.is_empty())
-        .ok_or("--client-id needs the client secret in env WORKFRONT_CLIENT_SECRET")?;
+    let text = |flag: &Option<String>, from: fn(&Profile) -> &Option<String>| {
+        flag.clone().or_else(|| profile.and_then(|p| from(p).clone()))
+    };
+    let client_secret =
+        env("WORKFRONT_CLIENT_SECRET")
+            .map(Secret::new)
+            .filter(|s| !s.is_empty())
+            .ok_or("--client-id needs the client secret in env WORKFRONT_CLIENT_SECRET")?;
     let path = args
         .private_key_file
         .as_ref()
@@ -489,7 +570,8 @@ fn oauth(
         client_id: client_id.trim().to_string(),
         client_secret,
         private_key: read_secret_file(path, "private key")?,
-        customer_id: text(&args.customer_id, |p| &p.customer_id).ok_or_else(|| missing("--customer-id"))?,
+        customer_id: text(&args.customer_id, |p| &p.customer_id)
+            .ok_or_else(|| missing("--customer-id"))?,
         user_id: text(&args.user_id, |p| &p.user_id).ok_or_else(|| missing("--user-id"))?,
     })
 }
@@ -503,7 +585,10 @@ fn ims(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ImsConfig, String> {
     let text = |flag: &Option<String>, from: fn(&Profile) -> &Option<String>| {
-        flag.clone().or_else(|| profile.and_then(|p| from(p).clone())).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        flag.clone()
+            .or_else(|| profile.and_then(|p| from(p).clone()))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     };
     let client_secret = env("WORKFRONT_IMS_CLIENT_SECRET")
         .map(Secret::new)
@@ -511,18 +596,26 @@ fn ims(
         .ok_or("--ims-client-id needs the client secret in env WORKFRONT_IMS_CLIENT_SECRET (from the credential's page in the Adobe Developer Console)")?;
     let org_id = text(&args.ims_org_id, |p| &p.ims_org_id)
         .ok_or("--ims-client-id needs --ims-org-id (or env WORKFRONT_IMS_ORG_ID): the organisation ID ending in @AdobeOrg, on the credential's page")?;
-    let url_text = text(&args.ims_url, |p| &p.ims_url).unwrap_or_else(|| DEFAULT_IMS_URL.to_string());
-    let url = Url::parse(&url_text).map_err(|e| format!("--ims-url {url_text:?}: {e} (write it as https://ims-na1.adobelogin.com)"))?;
+    let url_text =
+        text(&args.ims_url, |p| &p.ims_url).unwrap_or_else(|| DEFAULT_IMS_URL.to_string());
+    let url = Url::parse(&url_text).map_err(|e| {
+        format!("--ims-url {url_text:?}: {e} (write it as https://ims-na1.adobelogin.com)")
+    })?;
     match url.scheme() {
         "https" => {}
         "http" if url.host_str().is_some_and(is_loopback) => {}
-        _ => return Err(format!("--ims-url {url_text}: use https (plain http only to a local simulator on loopback)")),
+        _ => {
+            return Err(format!(
+                "--ims-url {url_text}: use https (plain http only to a local simulator on loopback)"
+            ));
+        }
     }
     Ok(ImsConfig {
         client_id: client_id.trim().to_string(),
         client_secret,
         org_id,
-        scopes: text(&args.ims_scopes, |p| &p.ims_scopes).unwrap_or_else(|| DEFAULT_IMS_SCOPES.to_string()),
+        scopes: text(&args.ims_scopes, |p| &p.ims_scopes)
+            .unwrap_or_else(|| DEFAULT_IMS_SCOPES.to_string()),
         url,
     })
 }
@@ -538,9 +631,13 @@ fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?.permissions().mode();
+        let mode =
+            std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?.permissions().mode();
         if mode & 0o077 != 0 {
-            return Err(format!("{shown}: the {what} file is readable by others (mode {:o}); run `chmod 600 {shown}`", mode & 0o777));
+            return Err(format!(
+                "{shown}: the {what} file is readable by others (mode {:o}); run `chmod 600 {shown}`",
+                mode & 0o777
+            ));
         }
     }
     let key = Secret::new(std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?);
@@ -575,9 +672,15 @@ mod tests {
 
     #[test]
     fn plain_http_off_loopback_and_bad_values_are_refused() {
-        assert!(conn(Some("http://acme.my.workfront.com"), None, "v22.0").unwrap_err().contains("plain http"));
+        assert!(
+            conn(Some("http://acme.my.workfront.com"), None, "v22.0")
+                .unwrap_err()
+                .contains("plain http")
+        );
         assert!(conn(Some("http://10.0.0.1"), None, "v22.0").is_err());
-        assert!(conn(Some("https://acme.my.workfront.com/attask/api/v22.0"), None, "v22.0").is_err());
+        assert!(
+            conn(Some("https://acme.my.workfront.com/attask/api/v22.0"), None, "v22.0").is_err()
+        );
         assert!(conn(None, Some("acme.my.workfront.com"), "v22.0").is_err());
         assert!(conn(None, Some("acme"), "22").is_err());
         assert!(conn(None, None, "v22.0").is_err());
@@ -601,10 +704,16 @@ mod tests {
             ims_scopes: None,
             ims_url: None,
         };
-        assert!(matches!(auth(&args, None, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())), Ok(AuthSource::ApiKey(_))));
+        assert!(matches!(
+            auth(&args, None, &|k| (k == "WORKFRONT_API_KEY").then(|| "k".into())),
+            Ok(AuthSource::ApiKey(_))
+        ));
         assert!(auth(&args, None, &|_| None).is_err());
         let with_user = ConnectionArgs { username: Some("a@b".into()), ..args };
-        assert!(matches!(auth(&with_user, None, &|_| None), Ok(AuthSource::Password { password: None, .. })));
+        assert!(matches!(
+            auth(&with_user, None, &|_| None),
+            Ok(AuthSource::Password { password: None, .. })
+        ));
     }
 
     #[cfg(unix)]

@@ -34,7 +34,12 @@ pub struct SignOff<'a> {
 impl<'a> SignOff<'a> {
     /// The page for a run of `command` against `run`'s tenant, now; who ran it and the input
     /// are for the caller to add.
-    pub fn of_run(run: &'a crate::settings::RunSettings, command: &'a str, counts: &'a Counts, outcomes: &'a [Outcome]) -> Self {
+    pub fn of_run(
+        run: &'a crate::settings::RunSettings,
+        command: &'a str,
+        counts: &'a Counts,
+        outcomes: &'a [Outcome],
+    ) -> Self {
         let mut url = run.connection.api_root.clone();
         url.set_path("");
         SignOff {
@@ -79,12 +84,19 @@ document.querySelectorAll('input[data-filter]').forEach(function(f){f.addEventLi
 
 /// The outcomes that mean "this person loses access" (or would).
 fn deactivating(kind: OutcomeKind) -> bool {
-    matches!(kind, OutcomeKind::Deactivated | OutcomeKind::WouldDeactivate | OutcomeKind::Scheduled | OutcomeKind::WouldSchedule)
+    matches!(
+        kind,
+        OutcomeKind::Deactivated
+            | OutcomeKind::WouldDeactivate
+            | OutcomeKind::Scheduled
+            | OutcomeKind::WouldSchedule
+    )
 }
 
 /// The bar chart of outcome counts, as inline SVG.
 fn chart(counts: &Counts) -> Markup {
-    let rows: Vec<(OutcomeKind, usize)> = counts.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (*k, *n)).collect();
+    let rows: Vec<(OutcomeKind, usize)> =
+        counts.0.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (*k, *n)).collect();
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     let height = rows.len() * 26 + 4;
     html! {

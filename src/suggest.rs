@@ -28,7 +28,11 @@ struct DeletionIndex {
 
 impl DeletionIndex {
     fn build(strings: &[String]) -> Self {
-        let mut entries: Vec<(u64, u32)> = strings.iter().enumerate().flat_map(|(i, s)| variants(s).map(move |h| (h, i as u32))).collect();
+        let mut entries: Vec<(u64, u32)> = strings
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| variants(s).map(move |h| (h, i as u32)))
+            .collect();
         entries.sort_unstable();
         entries.dedup();
         let bits = (entries.len() * 8).next_power_of_two().max(64);
@@ -50,7 +54,9 @@ impl DeletionIndex {
         let mut found: Vec<u32> = Vec::new();
         for hash in variants(name).filter(|h| self.may_hold(*h)) {
             let from = self.entries.partition_point(|(h, _)| *h < hash);
-            found.extend(self.entries[from..].iter().take_while(|(h, _)| *h == hash).map(|(_, i)| *i));
+            found.extend(
+                self.entries[from..].iter().take_while(|(h, _)| *h == hash).map(|(_, i)| *i),
+            );
         }
         found.sort_unstable();
         found.dedup();
@@ -82,7 +88,11 @@ impl Suggester {
     /// Indexes the smaller side: `values`, or the `tenant_names` names that will be offered.
     pub fn for_tenant<'a>(values: impl IntoIterator<Item = &'a String>, tenant_names: u64) -> Self {
         let values: Vec<String> = values.into_iter().cloned().collect();
-        let side = if values.len() as u64 > tenant_names { Side::Tenant(Vec::new()) } else { Side::Values(DeletionIndex::build(&values)) };
+        let side = if values.len() as u64 > tenant_names {
+            Side::Tenant(Vec::new())
+        } else {
+            Side::Values(DeletionIndex::build(&values))
+        };
         Suggester { values, side, best: HashMap::new() }
     }
 
@@ -103,7 +113,8 @@ impl Suggester {
 
     /// The suggestions for each value that has any.
     pub fn finish(mut self) -> HashMap<String, Vec<String>> {
-        if let Side::Tenant(mut names) = std::mem::replace(&mut self.side, Side::Tenant(Vec::new())) {
+        if let Side::Tenant(mut names) = std::mem::replace(&mut self.side, Side::Tenant(Vec::new()))
+        {
             names.sort_unstable();
             names.dedup();
             let index = DeletionIndex::build(&names);
@@ -114,7 +125,12 @@ impl Suggester {
             }
         }
         let values = self.values;
-        self.best.into_iter().map(|(i, best)| (values[i as usize].clone(), best.into_iter().map(|(_, s)| s).collect())).collect()
+        self.best
+            .into_iter()
+            .map(|(i, best)| {
+                (values[i as usize].clone(), best.into_iter().map(|(_, s)| s).collect())
+            })
+            .collect()
     }
 }
 
@@ -148,7 +164,9 @@ fn fnv(pieces: &[&[u8]]) -> u64 {
 /// The hashes of `s` and of every one-character deletion of it.
 fn variants(s: &str) -> impl Iterator<Item = u64> + '_ {
     let bytes = s.as_bytes();
-    std::iter::once(fnv(&[bytes])).chain(s.char_indices().map(move |(at, c)| fnv(&[&bytes[..at], &bytes[at + c.len_utf8()..]])))
+    std::iter::once(fnv(&[bytes])).chain(
+        s.char_indices().map(move |(at, c)| fnv(&[&bytes[..at], &bytes[at + c.len_utf8()..]])),
+    )
 }
 
 /// Levenshtein distance between two strings, by characters.
@@ -181,7 +199,11 @@ mod tests {
 
     #[test]
     fn typos_find_the_closest_names_and_at_most_three() {
-        let values = vec!["jon.smith@acme.example".to_string(), "zzz".to_string(), "ana@acme.example".to_string()];
+        let values = vec![
+            "jon.smith@acme.example".to_string(),
+            "zzz".to_string(),
+            "ana@acme.example".to_string(),
+        ];
         for tenant_names in [u64::MAX, 1] {
             check_side(Suggester::for_tenant(&values, tenant_names));
         }
@@ -202,7 +224,10 @@ mod tests {
         let found = suggester.finish();
         let jon = &found["jon.smith@acme.example"];
         assert_eq!(jon.len(), 3, "{jon:?}");
-        assert!(jon[..3].iter().all(|s| s != "jon.smith@acme.exampel"), "distance-1 names come first: {jon:?}");
+        assert!(
+            jon[..3].iter().all(|s| s != "jon.smith@acme.exampel"),
+            "distance-1 names come first: {jon:?}"
+        );
         assert_eq!(found["ana@acme.example"], ["anna@acme.example"]);
         assert!(!found.contains_key("zzz"));
     }

@@ -18,9 +18,14 @@ use crate::workfront::{Client, IDS_PER_GET, Pacing};
 
 /// Reads the users with these IDs, in pages, concurrently under the run's pacing. A user that
 /// does not exist is simply absent from the answer.
-pub async fn read_users(client: &Client, pacing: &Pacing, ids: &[String]) -> Result<HashMap<String, DirUser>, String> {
-    let mut pages =
-        stream::iter(ids.chunks(IDS_PER_GET)).map(|chunk| read_page(client, pacing, chunk.to_vec())).buffer_unordered(pacing.concurrency);
+pub async fn read_users(
+    client: &Client,
+    pacing: &Pacing,
+    ids: &[String],
+) -> Result<HashMap<String, DirUser>, String> {
+    let mut pages = stream::iter(ids.chunks(IDS_PER_GET))
+        .map(|chunk| read_page(client, pacing, chunk.to_vec()))
+        .buffer_unordered(pacing.concurrency);
     let mut users = HashMap::with_capacity(ids.len());
     while let Some(page) = pages.next().await {
         users.extend(page?);
@@ -29,9 +34,15 @@ pub async fn read_users(client: &Client, pacing: &Pacing, ids: &[String]) -> Res
 }
 
 /// Reads one page of at most [`IDS_PER_GET`] users by ID (the read-after-write check's unit).
-pub async fn read_page(client: &Client, pacing: &Pacing, ids: Vec<String>) -> Result<HashMap<String, DirUser>, String> {
+pub async fn read_page(
+    client: &Client,
+    pacing: &Pacing,
+    ids: Vec<String>,
+) -> Result<HashMap<String, DirUser>, String> {
     let attempted = pacing.send(|| client.users_by_id(&ids)).await;
-    let listed = attempted.result.map_err(|e| format!("reading users by ID failed after {} attempts: {e}", attempted.attempts))?;
+    let listed = attempted.result.map_err(|e| {
+        format!("reading users by ID failed after {} attempts: {e}", attempted.attempts)
+    })?;
     listed.iter().map(|value| parse_user(value).map(|user| (user.id.clone(), user))).collect()
 }
 
@@ -50,7 +61,9 @@ impl Target {
             Target::Inactive => !user.is_active,
             Target::Active => user.is_active,
             // Workfront keeps the date only: the stored day must be the day sent.
-            Target::Scheduled(at) => !user.scheduled.is_empty() && user.scheduled.get(..10) == at.get(..10),
+            Target::Scheduled(at) => {
+                !user.scheduled.is_empty() && user.scheduled.get(..10) == at.get(..10)
+            }
         }
     }
 
@@ -66,15 +79,25 @@ impl Target {
         match self {
             Target::Inactive => CONFIRMED_INACTIVE.to_string(),
             Target::Active => CONFIRMED_ACTIVE.to_string(),
-            Target::Scheduled(at) => format!("deactivation scheduled for {at}; read back: {}", user.scheduled),
+            Target::Scheduled(at) => {
+                format!("deactivation scheduled for {at}; read back: {}", user.scheduled)
+            }
         }
     }
 
     fn missing(&self, user: &DirUser) -> String {
         match self {
-            Target::Scheduled(_) if user.scheduled.is_empty() => "reading the user back shows no scheduledDeactivationDate".into(),
-            Target::Scheduled(at) => format!("reading the user back shows scheduledDeactivationDate {}, not {at}", user.scheduled),
-            _ => format!("reading the user back shows them still {}", if user.is_active { "active" } else { "inactive" }),
+            Target::Scheduled(_) if user.scheduled.is_empty() => {
+                "reading the user back shows no scheduledDeactivationDate".into()
+            }
+            Target::Scheduled(at) => format!(
+                "reading the user back shows scheduledDeactivationDate {}, not {at}",
+                user.scheduled
+            ),
+            _ => format!(
+                "reading the user back shows them still {}",
+                if user.is_active { "active" } else { "inactive" }
+            ),
         }
     }
 }
@@ -106,12 +129,18 @@ pub fn settle(written: Written, now: Result<Option<&DirUser>, &str>) -> Outcome 
             outcome.error = if answered {
                 target.confirmation(user)
             } else {
-                format!("the answer was lost ({earlier}), but the change was stored; {}", target.confirmation(user))
+                format!(
+                    "the answer was lost ({earlier}), but the change was stored; {}",
+                    target.confirmation(user)
+                )
             };
         }
         Ok(Some(user)) if answered => {
             outcome.kind = OutcomeKind::Failed;
-            outcome.error = format!("Workfront acknowledged the change, but {}: the write did not stick; run again", target.missing(user));
+            outcome.error = format!(
+                "Workfront acknowledged the change, but {}: the write did not stick; run again",
+                target.missing(user)
+            );
         }
         Ok(Some(user)) => {
             outcome.kind = OutcomeKind::Failed;
@@ -122,7 +151,10 @@ pub fn settle(written: Written, now: Result<Option<&DirUser>, &str>) -> Outcome 
 }
 
 /// Settles a batch of written rows against one read (`Err`: it failed).
-pub fn settle_all(batch: Vec<Written>, now: &Result<HashMap<String, DirUser>, String>) -> Vec<Outcome> {
+pub fn settle_all(
+    batch: Vec<Written>,
+    now: &Result<HashMap<String, DirUser>, String>,
+) -> Vec<Outcome> {
     batch
         .into_iter()
         .map(|written| {
@@ -164,7 +196,11 @@ mod tests {
             kind,
             http_status: Some(200),
             attempts: 1,
-            error: if kind == OutcomeKind::Failed { "timed out (gave up after 8 attempts)".into() } else { String::new() },
+            error: if kind == OutcomeKind::Failed {
+                "timed out (gave up after 8 attempts)".into()
+            } else {
+                String::new()
+            },
             finished_at: String::new(),
         };
         Written { outcome, target }
@@ -180,10 +216,16 @@ mod tests {
             written(5, "e", OutcomeKind::Failed, Target::Inactive),
             written(6, "f", OutcomeKind::Failed, Target::Inactive),
         ];
-        let now: HashMap<String, DirUser> = [user("a", false), user("b", true), user("c", false), user("e", false), user("f", true)]
-            .into_iter()
-            .map(|u| (u.id.clone(), u))
-            .collect();
+        let now: HashMap<String, DirUser> = [
+            user("a", false),
+            user("b", true),
+            user("c", false),
+            user("e", false),
+            user("f", true),
+        ]
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
         let got = settle_all(batch.clone(), &Ok(now));
         let kinds: Vec<OutcomeKind> = got.iter().map(|o| o.kind).collect();
         use OutcomeKind::{Deactivated, Failed};
@@ -192,13 +234,18 @@ mod tests {
         assert!(got[1].error.contains("still active") && got[2].error.contains("still inactive"));
         assert!(got[3].error.contains("no longer exists"));
         assert!(
-            got[4].error.starts_with("the answer was lost (timed out") && got[4].error.ends_with(CONFIRMED_INACTIVE),
+            got[4].error.starts_with("the answer was lost (timed out")
+                && got[4].error.ends_with(CONFIRMED_INACTIVE),
             "{}",
             got[4].error
         );
         assert!(got[5].error.contains("gave up") && got[5].error.contains("still active"));
 
         let unread = settle_all(batch, &Err("HTTP 500".into()));
-        assert!(unread.iter().all(|o| o.kind == Failed && o.error.contains("could not confirm: HTTP 500")));
+        assert!(
+            unread
+                .iter()
+                .all(|o| o.kind == Failed && o.error.contains("could not confirm: HTTP 500"))
+        );
     }
 }

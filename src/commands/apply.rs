@@ -14,14 +14,18 @@ use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
 use crate::session::{
-    Direction, Notes, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early,
+    Direction, Notes, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm,
+    plan_counts, sign_in, stopped_early,
 };
 use crate::settings::ApplySettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `apply`; `interrupt` resolves on Ctrl-C or SIGTERM.
-pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) -> Result<RunSummary, (Exit, String)> {
+pub async fn run(
+    settings: &ApplySettings,
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunSummary, (Exit, String)> {
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
@@ -30,10 +34,14 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
         if run.dry_run { vec![] } else { vec![(console.as_path(), "the Admin Console list")] };
     run.check_files(&[&settings.plan], &console_output).map_err(fatal)?;
     let source = settings.plan.display().to_string();
-    let text = std::fs::read_to_string(&settings.plan).map_err(|e| fatal(format!("{source}: {e}")))?;
+    let text =
+        std::fs::read_to_string(&settings.plan).map_err(|e| fatal(format!("{source}: {e}")))?;
     let file = PlanFile::parse(&text, &source).map_err(fatal)?;
     if file.tenant != run.connection.host {
-        return Err(fatal(format!("{source} was made for {}, not {}: refusing to apply it here", file.tenant, run.connection.host)));
+        return Err(fatal(format!(
+            "{source} was made for {}, not {}: refusing to apply it here",
+            file.tenant, run.connection.host
+        )));
     }
     let mut plan = file.planned_rows().map_err(|e| fatal(format!("{source}: {e}")))?;
     if !run.quiet {
@@ -48,12 +56,21 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
     let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    let ids: Vec<String> = plan.iter().filter(|p| p.decision.writes()).filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
+    let ids: Vec<String> = plan
+        .iter()
+        .filter(|p| p.decision.writes())
+        .filter_map(|p| p.user.as_ref().map(|u| u.id.clone()))
+        .collect();
     tokio::pin!(interrupt);
     let opened = async {
         let client = sign_in(run, &pacing, password).await?;
-        let (now, api_user) = futures::join!(read_users(&client, &pacing, &ids), pacing.send(|| client.current_user_id()));
-        let api_user = api_user.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+        let (now, api_user) = futures::join!(
+            read_users(&client, &pacing, &ids),
+            pacing.send(|| client.current_user_id())
+        );
+        let api_user = api_user
+            .result
+            .map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
         Ok::<_, String>((client, now?, api_user))
     };
     let (client, now, api_user) = tokio::select! {
@@ -70,7 +87,10 @@ pub async fn run(settings: &ApplySettings, interrupt: impl Future<Output = ()>) 
         };
         let current = now.get(&then.id);
         let why = if then.id == api_user {
-            Some("this is now the API user's own account; deactivating it would lock this tool out".to_string())
+            Some(
+                "this is now the API user's own account; deactivating it would lock this tool out"
+                    .to_string(),
+            )
         } else if current.is_some_and(|u| u.is_admin) && !file.options.allow_admins {
             Some("the user is a System Administrator now, and the plan was made without --allow-admins".to_string())
         } else {

@@ -28,7 +28,9 @@ use crate::input::read_file;
 use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{BASE_HEADER, Counts, Outcome, OutcomeKind, base_record, neutralise};
-use crate::session::{Notes, RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop};
+use crate::session::{
+    Notes, RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop,
+};
 use crate::settings::AuditSettings;
 use crate::workfront::{Client, Pacing, RetryPolicy};
 
@@ -48,7 +50,8 @@ pub const EXTRA_COLUMNS: [&str; 11] = [
 ];
 
 /// The `--objects` CSV's columns.
-pub const OBJECT_COLUMNS: [&str; 8] = ["row", "leaver_id", "leaver", "object_type", "object_id", "object_name", "relation", "url"];
+pub const OBJECT_COLUMNS: [&str; 8] =
+    ["row", "leaver_id", "leaver", "object_type", "object_id", "object_name", "relation", "url"];
 
 /// The open work one user holds: the handover checklist, one count per [`Kind`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,7 +80,14 @@ impl OpenWork {
             tasks: n(Kind::Tasks),
             issues: n(Kind::Issues),
             projects: n(Kind::Projects),
-            other: [Kind::Reports, Kind::Templates, Kind::Approvals, Kind::Queues, Kind::Timesheets].map(n),
+            other: [
+                Kind::Reports,
+                Kind::Templates,
+                Kind::Approvals,
+                Kind::Queues,
+                Kind::Timesheets,
+            ]
+            .map(n),
         }
     }
 
@@ -105,28 +115,51 @@ pub struct AuditSummary {
 
 /// Counts one user's open work (one `count` per kind, concurrently), or with `list`, reads every
 /// object (the counts are then the lists' lengths).
-async fn count_open_work(client: &Client, pacing: &Pacing, id: &str, list: bool) -> Result<(OpenWork, Vec<Found>), String> {
+async fn count_open_work(
+    client: &Client,
+    pacing: &Pacing,
+    id: &str,
+    list: bool,
+) -> Result<(OpenWork, Vec<Found>), String> {
     if list {
         let found = find::list_all(client, pacing, id, &Kind::ALL).await?;
-        let counts: Vec<(Kind, u64)> = Kind::ALL.iter().map(|&k| (k, found.iter().filter(|f| f.kind == k).count() as u64)).collect();
+        let counts: Vec<(Kind, u64)> = Kind::ALL
+            .iter()
+            .map(|&k| (k, found.iter().filter(|f| f.kind == k).count() as u64))
+            .collect();
         return Ok((OpenWork::of(&counts), found));
     }
     Ok((OpenWork::of(&find::count(client, pacing, id, &Kind::ALL).await?), Vec::new()))
 }
 
 /// Runs `audit`; `interrupt` resolves on Ctrl-C or SIGTERM.
-pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) -> Result<AuditSummary, (Exit, String)> {
+pub async fn run(
+    settings: &AuditSettings,
+    interrupt: impl Future<Output = ()>,
+) -> Result<AuditSummary, (Exit, String)> {
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&Path> = [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
-    let mut candidates: Vec<(&Path, &str)> = settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
+    let inputs: Vec<&Path> =
+        [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
+    let mut candidates: Vec<(&Path, &str)> =
+        settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
     candidates.extend(settings.objects.iter().map(|p| (p.as_path(), "--objects")));
     run.check_files(&inputs, &candidates).map_err(fatal)?;
-    let list = settings.list.as_deref().map(|path| read_file(path, &settings.list_options)).transpose().map_err(fatal)?;
+    let list = settings
+        .list
+        .as_deref()
+        .map(|path| read_file(path, &settings.list_options))
+        .transpose()
+        .map_err(fatal)?;
     let rows = list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
     let side = settings.list_options.side_list();
-    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
+    let protect = settings
+        .protect
+        .as_deref()
+        .map(|path| read_file(path, &side))
+        .transpose()
+        .map_err(fatal)?;
     if let (false, Some(list), Some(path)) = (run.quiet, &list, &settings.list) {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
         errln!("{}", list.describe(&path.display().to_string(), what));
@@ -138,28 +171,50 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
         Ok(client) => client,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in; no audit was written".into())),
+        Err(Stopped::Interrupted) => {
+            return Err((
+                Exit::Interrupted,
+                "interrupted while signing in; no audit was written".into(),
+            ));
+        }
     };
-    let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    let listing = bar(
+        shows_progress(run),
+        "listing users",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
     let mut wanted = Wanted::from_rows(rows);
     wanted.others = settings.roster || settings.inactive_days.is_some();
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let check = CallerCheck { allow_partial: settings.allow_partial_directory, credential: &run.credential };
+    let check = CallerCheck {
+        allow_partial: settings.allow_partial_directory,
+        credential: &run.credential,
+    };
     let (directory, partial) = tokio::select! {
         listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
         () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; no audit was written".into())),
     };
     listing.finish_and_clear();
-    let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
-    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
+    let protect_list = settings
+        .protect
+        .as_deref()
+        .zip(protect.as_ref())
+        .map(|(path, list)| (path, list.rows.as_slice()));
+    let protection =
+        Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let listed = build_plan(rows, &directory, &protection, &Default::default());
     let mut stale_reasons = std::collections::HashMap::new();
     let (plan, roster_problems) = if settings.roster || settings.inactive_days.is_some() {
         let problems: Vec<PlannedRow> = listed
             .into_iter()
-            .filter(|p| matches!(p.decision, Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)))
+            .filter(|p| {
+                matches!(
+                    p.decision,
+                    Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)
+                )
+            })
             .collect();
         let mut candidates: Vec<DirUser> = directory.others.clone();
         if let Some(days) = settings.inactive_days {
@@ -172,7 +227,9 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
                 None => false,
             });
             // Left out, not listed: who is never a candidate for a stale-account sweep.
-            candidates.retain(|u| !protection.listed.contains_key(&u.id) && (settings.allow_admins || !u.is_admin));
+            candidates.retain(|u| {
+                !protection.listed.contains_key(&u.id) && (settings.allow_admins || !u.is_admin)
+            });
             if let Some(types) = &settings.license_types {
                 candidates.retain(|u| types.contains(&u.license_type));
             }
@@ -193,15 +250,21 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
             outcome.error = format!("{}; {note}", outcome.error);
         }
     }
-    let progress = bar(shows_progress(run), "auditing", "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    let progress = bar(
+        shows_progress(run),
+        "auditing",
+        "{prefix:>12} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
     progress.set_length(outcomes.len() as u64);
-    let mut counted = stream::iter(outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))))
-        .map(|(i, id)| {
-            let (client, pacing) = (&client, &pacing);
-            let list = settings.objects.is_some();
-            async move { (i, count_open_work(client, pacing, &id, list).await) }
-        })
-        .buffer_unordered(run.concurrency);
+    let mut counted = stream::iter(
+        outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))),
+    )
+    .map(|(i, id)| {
+        let (client, pacing) = (&client, &pacing);
+        let list = settings.objects.is_some();
+        async move { (i, count_open_work(client, pacing, &id, list).await) }
+    })
+    .buffer_unordered(run.concurrency);
     let mut work: BTreeMap<usize, Result<OpenWork, String>> = BTreeMap::new();
     let mut objects: BTreeMap<usize, Vec<Found>> = BTreeMap::new();
     let mut interrupted = false;
@@ -242,7 +305,11 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
         counts.add(outcome.kind);
     }
     let mut licences_freed = BTreeMap::new();
-    for user in outcomes.iter().filter(|o| o.kind == OutcomeKind::WouldDeactivate).filter_map(|o| o.user.as_ref()) {
+    for user in outcomes
+        .iter()
+        .filter(|o| o.kind == OutcomeKind::WouldDeactivate)
+        .filter_map(|o| o.user.as_ref())
+    {
         *licences_freed.entry(licence_name(&user.license_type)).or_default() += 1;
     }
     let holders: Vec<(&DirUser, OpenWork)> = outcomes
@@ -255,7 +322,11 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
     let unknown = work.values().filter(|w| w.is_err()).count();
     let page = crate::signoff::SignOff {
         ran_by: crate::session::who(&directory.users, &directory.api_user_id),
-        input: settings.list.as_ref().zip(list.as_ref()).map(|(path, list)| (path.display().to_string(), list.sha256.clone())),
+        input: settings
+            .list
+            .as_ref()
+            .zip(list.as_ref())
+            .map(|(path, list)| (path.display().to_string(), list.sha256.clone())),
         dry_run: true,
         audit: Some((&licences_freed, holders.len())),
         ..crate::signoff::SignOff::of_run(run, "audit", &counts, &outcomes)
@@ -291,12 +362,18 @@ pub async fn run(settings: &AuditSettings, interrupt: impl Future<Output = ()>) 
 fn stale_reason(user: &DirUser, days: u32, today: i64) -> Option<String> {
     let limit = i64::from(days);
     match crate::clock::days_of(&user.last_login) {
-        Some(login) if today - login > limit => Some(format!("stale: last login {} ({} days ago)", &user.last_login[..10], today - login)),
+        Some(login) if today - login > limit => Some(format!(
+            "stale: last login {} ({} days ago)",
+            &user.last_login[..10],
+            today - login
+        )),
         Some(_) => None,
         None => match crate::clock::days_of(&user.created) {
-            Some(created) if today - created > limit => {
-                Some(format!("stale: never logged in; created {} ({} days ago)", &user.created[..10], today - created))
-            }
+            Some(created) if today - created > limit => Some(format!(
+                "stale: never logged in; created {} ({} days ago)",
+                &user.created[..10],
+                today - created
+            )),
             _ => None,
         },
     }
@@ -316,7 +393,12 @@ fn licence_name(code: &str) -> String {
 
 /// Writes the audit CSV: the report's columns plus [`EXTRA_COLUMNS`], in row order, through a
 /// temporary file and a rename.
-fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<usize, Result<OpenWork, String>>) -> Result<(), String> {
+fn write_audit(
+    path: &Path,
+    force: bool,
+    outcomes: &[Outcome],
+    work: &BTreeMap<usize, Result<OpenWork, String>>,
+) -> Result<(), String> {
     crate::output::write_file(path, force, |file| {
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
         writer.write_record(BASE_HEADER.iter().chain(EXTRA_COLUMNS.iter()))?;
@@ -332,7 +414,11 @@ fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<u
                 None => (Default::default(), None),
             };
             if let Some(why) = why {
-                let error = if outcome.error.is_empty() { why } else { format!("{}; {why}", outcome.error) };
+                let error = if outcome.error.is_empty() {
+                    why
+                } else {
+                    format!("{}; {why}", outcome.error)
+                };
                 cells[11] = neutralise(&error);
             }
             cells.push(user.map_or(String::new(), |u| u.license_type.clone()));
@@ -348,7 +434,13 @@ fn write_audit(path: &Path, force: bool, outcomes: &[Outcome], work: &BTreeMap<u
 
 /// Writes `--objects`: one row per object a matched user holds, in row order, with the
 /// object's page in Workfront.
-fn write_objects(path: &Path, force: bool, outcomes: &[Outcome], objects: &BTreeMap<usize, Vec<Found>>, web: &str) -> Result<(), String> {
+fn write_objects(
+    path: &Path,
+    force: bool,
+    outcomes: &[Outcome],
+    objects: &BTreeMap<usize, Vec<Found>>,
+    web: &str,
+) -> Result<(), String> {
     crate::output::write_file(path, force, |file| {
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
         writer.write_record(OBJECT_COLUMNS)?;
@@ -381,7 +473,11 @@ fn write_candidates(path: &Path, force: bool, plan: &[PlannedRow]) -> Result<usi
     crate::output::write_file(path, force, |file| {
         let mut writer = csv::Writer::from_writer(&mut *file);
         writer.write_record(["ID", "Name"])?;
-        for user in plan.iter().filter(|p| p.decision == Decision::Deactivate).filter_map(|p| p.user.as_ref()) {
+        for user in plan
+            .iter()
+            .filter(|p| p.decision == Decision::Deactivate)
+            .filter_map(|p| p.user.as_ref())
+        {
             writer.write_record([user.id.as_str(), &neutralise(&user.name)])?;
             n += 1;
         }
@@ -392,7 +488,12 @@ fn write_candidates(path: &Path, force: bool, plan: &[PlannedRow]) -> Result<usi
 }
 
 /// Prints what the audit found, beyond the counts: licences, open work, roster problems.
-fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, OpenWork)], roster: &[PlannedRow], unknown: usize) {
+fn print_findings(
+    licences: &BTreeMap<String, usize>,
+    holders: &[(&DirUser, OpenWork)],
+    roster: &[PlannedRow],
+    unknown: usize,
+) {
     let mut err = std::io::stderr().lock();
     if !licences.is_empty() {
         let _ = writeln!(err, "\nlicences freed if these users are deactivated:");
@@ -401,7 +502,11 @@ fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, Open
         }
     }
     if !holders.is_empty() {
-        let _ = writeln!(err, "\n{} users to deactivate still hold open work (reassign it first):", holders.len());
+        let _ = writeln!(
+            err,
+            "\n{} users to deactivate still hold open work (reassign it first):",
+            holders.len()
+        );
         for (user, w) in holders.iter().take(20) {
             let _ = writeln!(
                 err,
@@ -410,7 +515,11 @@ fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, Open
             );
         }
         if holders.len() > 20 {
-            let _ = writeln!(err, "  … and {} more (see the audit's open_* columns)", holders.len() - 20);
+            let _ = writeln!(
+                err,
+                "  … and {} more (see the audit's open_* columns)",
+                holders.len() - 20
+            );
         }
     }
     if !roster.is_empty() {
@@ -420,15 +529,24 @@ fn print_findings(licences: &BTreeMap<String, usize>, holders: &[(&DirUser, Open
             roster.len()
         );
         for planned in roster.iter().take(20) {
-            let why = settled_outcome(planned, true).map(|o| format!("{}: {}", o.kind.label(), o.error)).unwrap_or_default();
-            let _ = writeln!(err, "  row {:>5}  {:?}  {why}", planned.input.row, planned.input.value);
+            let why = settled_outcome(planned, true)
+                .map(|o| format!("{}: {}", o.kind.label(), o.error))
+                .unwrap_or_default();
+            let _ =
+                writeln!(err, "  row {:>5}  {:?}  {why}", planned.input.row, planned.input.value);
         }
     }
     if unknown > 0 {
-        let _ = writeln!(err, "\nthe open work of {unknown} users could not be read; see the audit's error column");
+        let _ = writeln!(
+            err,
+            "\nthe open work of {unknown} users could not be read; see the audit's error column"
+        );
     }
     if !holders.is_empty() {
-        let _ = writeln!(err, "hand it over with `wf-offboard handover LIST --successor-column NAME` (or --to USER), --dry-run first");
+        let _ = writeln!(
+            err,
+            "hand it over with `wf-offboard handover LIST --successor-column NAME` (or --to USER), --dry-run first"
+        );
     }
 }
 
@@ -440,15 +558,24 @@ mod tests {
     fn open_work_is_everything_not_finished() {
         let tasks = find::filters(Kind::Tasks, "abc");
         assert_eq!(Kind::Tasks.objcode(), "TASK");
-        assert!(tasks.contains(&("assignedToID", "abc".into())) && tasks.contains(&("status_Mod", "ne".into())));
+        assert!(
+            tasks.contains(&("assignedToID", "abc".into()))
+                && tasks.contains(&("status_Mod", "ne".into()))
+        );
         assert_eq!(Kind::Issues.objcode(), "OPTASK");
         assert!(find::filters(Kind::Issues, "abc").contains(&("status", "CLS".into())));
         let projects = find::filters(Kind::Projects, "abc");
         assert_eq!(Kind::Projects.objcode(), "PROJ");
-        assert!(projects.contains(&("ownerID", "abc".into())) && projects.contains(&("status_Mod", "notin".into())));
+        assert!(
+            projects.contains(&("ownerID", "abc".into()))
+                && projects.contains(&("status_Mod", "notin".into()))
+        );
         assert_eq!(licence_name("R"), "Contributor (R)");
         let work = OpenWork::of(&[(Kind::Tasks, 2), (Kind::Reports, 1)]);
         assert_eq!(work.cells(), ["2", "0", "0", "1", "0", "0", "0", "0"].map(String::from));
-        assert!(!OpenWork::of(&[(Kind::Queues, 1)]).any() && OpenWork::of(&[(Kind::Queues, 1)]).anything());
+        assert!(
+            !OpenWork::of(&[(Kind::Queues, 1)]).any()
+                && OpenWork::of(&[(Kind::Queues, 1)]).anything()
+        );
     }
 }

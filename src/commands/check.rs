@@ -13,7 +13,12 @@ use crate::settings::RunSettings;
 use crate::workfront::{Pacing, RetryPolicy};
 
 /// Where a setting came from.
-fn source(flag: Option<&str>, env_name: &str, profile: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> String {
+fn source(
+    flag: Option<&str>,
+    env_name: &str,
+    profile: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
     match (flag, profile) {
         (Some(value), _) if env(env_name).as_deref() == Some(value) => format!("env {env_name}"),
         (Some(_), _) => "flag".into(),
@@ -35,13 +40,14 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
         force: false,
         html: None,
     };
-    let settings = match RunSettings::from_args(&args.connection, &run_args, ("check", "check"), env) {
-        Ok(settings) => settings,
-        Err(message) => {
-            errln!("error: {message}");
-            return Exit::Fatal;
-        }
-    };
+    let settings =
+        match RunSettings::from_args(&args.connection, &run_args, ("check", "check"), env) {
+            Ok(settings) => settings,
+            Err(message) => {
+                errln!("error: {message}");
+                return Exit::Fatal;
+            }
+        };
     let c = &args.connection;
     let profile = settings.profile.as_ref();
     outln!("tenant:        {} ({})", settings.connection.host, settings.connection.api_root);
@@ -52,18 +58,43 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
         env,
     );
     outln!("  from         {base_source}");
-    let version = settings.connection.api_root.path().trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+    let version = settings
+        .connection
+        .api_root
+        .path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
     outln!(
         "api version:   {version} ({})",
-        source(c.api_version.as_deref(), "WORKFRONT_API_VERSION", profile.and_then(|p| p.api_version.as_deref()), env)
+        source(
+            c.api_version.as_deref(),
+            "WORKFRONT_API_VERSION",
+            profile.and_then(|p| p.api_version.as_deref()),
+            env
+        )
     );
     if let Some(name) = c.profile.as_deref() {
         outln!("profile:       {name}");
     }
     outln!("credential:    {} (secrets: (set))", settings.credential);
-    outln!("concurrency:   {} ({})", settings.concurrency, source(None, "", profile.and_then(|p| p.concurrency.map(|_| "")), env));
-    outln!("rate:          {}/s ({})", settings.rate, source(None, "", profile.and_then(|p| p.rate.map(|_| "")), env));
-    let pacing = Pacing::new(settings.rate, settings.concurrency, RetryPolicy { max_attempts: 2, ..RetryPolicy::default() });
+    outln!(
+        "concurrency:   {} ({})",
+        settings.concurrency,
+        source(None, "", profile.and_then(|p| p.concurrency.map(|_| "")), env)
+    );
+    outln!(
+        "rate:          {}/s ({})",
+        settings.rate,
+        source(None, "", profile.and_then(|p| p.rate.map(|_| "")), env)
+    );
+    let pacing = Pacing::new(
+        settings.rate,
+        settings.concurrency,
+        RetryPolicy { max_attempts: 2, ..RetryPolicy::default() },
+    );
     let password = match crate::session::ask_password(&settings) {
         Ok(password) => password,
         Err(message) => {
@@ -81,7 +112,12 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
     outln!("sign-in:       {}", client.sign_in_method());
     let caller = match pacing.send(|| client.caller()).await.result {
         Ok(value) => crate::directory::parse_user(&value),
-        Err(e) => Err(crate::session::refused(&client, &settings.credential, &e, "reading the signed-in user")),
+        Err(e) => Err(crate::session::refused(
+            &client,
+            &settings.credential,
+            &e,
+            "reading the signed-in user",
+        )),
     };
     let caller = match caller {
         Ok(caller) => caller,
@@ -94,9 +130,14 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
     outln!("signed in as:  {} <{}> ({role})", caller.name, caller.username);
     match pacing.send(|| client.count_users()).await.result {
         Ok(n) if caller.is_admin => outln!("users:         {n}"),
-        Ok(n) => outln!("users:         {n} visible to this user (Workfront hides the rest from a non-administrator)"),
+        Ok(n) => outln!(
+            "users:         {n} visible to this user (Workfront hides the rest from a non-administrator)"
+        ),
         Err(e) => {
-            errln!("error: {}", crate::session::refused(&client, &settings.credential, &e, "counting users"));
+            errln!(
+                "error: {}",
+                crate::session::refused(&client, &settings.credential, &e, "counting users")
+            );
             return Exit::Fatal;
         }
     }

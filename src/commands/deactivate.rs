@@ -16,28 +16,40 @@ use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::resume::{Resumed, carry_over};
 use crate::session::{
-    Direction, Notes, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out, confirm, plan_counts, shows_progress,
-    sign_in_or_stop, stopped_early,
+    Direction, Notes, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out,
+    confirm, plan_counts, shows_progress, sign_in_or_stop, stopped_early,
 };
 use crate::settings::Settings;
 use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `deactivate` with validated settings; `interrupt` resolves on Ctrl-C or SIGTERM.
-pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Result<RunSummary, (Exit, String)> {
+pub async fn run(
+    settings: &Settings,
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunSummary, (Exit, String)> {
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
     let inputs: Vec<&std::path::Path> =
-        [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()].into_iter().flatten().collect();
+        [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
     let console = admin_console_path(&run.report);
-    let mut outputs: Vec<(&std::path::Path, &str)> = settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
+    let mut outputs: Vec<(&std::path::Path, &str)> =
+        settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
     if !run.dry_run {
         outputs.push((console.as_path(), "the Admin Console list"));
     }
     run.check_files(&inputs, &outputs).map_err(fatal)?;
     let input = read_file(&settings.input, &settings.list).map_err(fatal)?;
     let side = settings.list.side_list();
-    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose().map_err(fatal)?;
+    let protect = settings
+        .protect
+        .as_deref()
+        .map(|path| read_file(path, &side))
+        .transpose()
+        .map_err(fatal)?;
     let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
     if !run.quiet {
         errln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
@@ -49,14 +61,23 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
         Ok(client) => client,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => return stopped_early(&input.rows, run, started, "signing in", 0),
+        Err(Stopped::Interrupted) => {
+            return stopped_early(&input.rows, run, started, "signing in", 0);
+        }
     };
-    let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    let listing = bar(
+        shows_progress(run),
+        "listing users",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
     let mut wanted = Wanted::from_rows(&input.rows);
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let check = CallerCheck { allow_partial: settings.allow_partial_directory, credential: &run.credential };
+    let check = CallerCheck {
+        allow_partial: settings.allow_partial_directory,
+        credential: &run.credential,
+    };
     let (directory, partial) = tokio::select! {
         listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
         () = &mut interrupt => {
@@ -66,28 +87,47 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     };
     listing.finish_and_clear();
 
-    let protect_list = settings.protect.as_deref().zip(protect.as_ref()).map(|(path, list)| (path, list.rows.as_slice()));
-    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
+    let protect_list = settings
+        .protect
+        .as_deref()
+        .zip(protect.as_ref())
+        .map(|(path, list)| (path, list.rows.as_slice()));
+    let protection =
+        Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let timing = leaving_dates(&input.rows, &settings.timezone);
     let plan = build_plan(&input.rows, &directory, &protection, &timing);
     // The plan file records every row as this listing decided it, before any carry-over.
     let reviewed = settings.plan.as_ref().map(|_| plan.clone());
     let Resumed { plan, carried } = match (&settings.resume, &prior) {
-        (Some(path), Some(prior)) => {
-            carry_over(plan, prior, &path.display().to_string(), &settings.input.display().to_string()).map_err(fatal)?
-        }
+        (Some(path), Some(prior)) => carry_over(
+            plan,
+            prior,
+            &path.display().to_string(),
+            &settings.input.display().to_string(),
+        )
+        .map_err(fatal)?,
         _ => Resumed { plan, carried: Vec::new() },
     };
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &carried);
     let host = &run.connection.host;
     if !run.quiet {
-        errln!("{host}: {} users ({} active); plan: {}", directory.total, directory.active, counts.one_line());
+        errln!(
+            "{host}: {} users ({} active); plan: {}",
+            directory.total,
+            directory.active,
+            counts.one_line()
+        );
         if !carried.is_empty() {
-            errln!("resuming: {} rows carried over from the earlier report, {} to do", carried.len(), plan.len());
+            errln!(
+                "resuming: {} rows carried over from the earlier report, {} to do",
+                carried.len(),
+                plan.len()
+            );
         }
     }
-    let tripped = crate::guard::check(settings.max_deactivations, to_write.len() as u64, directory.active);
+    let tripped =
+        crate::guard::check(settings.max_deactivations, to_write.len() as u64, directory.active);
     if let Some(why) = &tripped {
         errln!("refused: {why}");
     }
@@ -99,7 +139,8 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
     }
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !run.quiet && !to_write.is_empty() {
-        let leavers: Vec<String> = to_write.iter().filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
+        let leavers: Vec<String> =
+            to_write.iter().filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
         tokio::select! {
             line = crate::handover::find::open_work_line(&client, &pacing, &leavers) => if let Some(line) = line {
                 errln!("{line}");
@@ -145,7 +186,12 @@ pub async fn run(settings: &Settings, interrupt: impl Future<Output = ()>) -> Re
 
 /// Writes the reviewed plan (`--dry-run --plan`): every row as decided from this listing,
 /// sealed with its digest.
-fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &std::path::Path) -> Result<(), String> {
+fn write_plan(
+    settings: &Settings,
+    input: &Input,
+    plan: &[PlannedRow],
+    path: &std::path::Path,
+) -> Result<(), String> {
     use crate::planfile::{PlanFile, PlanInput, PlanOptions};
     let input = PlanInput {
         path: settings.input.display().to_string(),
@@ -158,12 +204,24 @@ fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &st
         protect: settings.protect.as_ref().map(|p| p.display().to_string()),
         max_deactivations: settings.max_deactivations.to_string(),
     };
-    let file = PlanFile::new(&settings.run.connection.host, crate::clock::now_rfc3339(), input, options, plan);
+    let file = PlanFile::new(
+        &settings.run.connection.host,
+        crate::clock::now_rfc3339(),
+        input,
+        options,
+        plan,
+    );
     let text = serde_json::to_string_pretty(&file).expect("a plan serialises") + "\n";
-    crate::output::write_file(path, settings.run.force, |file| std::io::Write::write_all(file, text.as_bytes()))
-        .map_err(|e| format!("the plan: {e}"))?;
+    crate::output::write_file(path, settings.run.force, |file| {
+        std::io::Write::write_all(file, text.as_bytes())
+    })
+    .map_err(|e| format!("the plan: {e}"))?;
     if !settings.run.quiet {
-        errln!("plan: {} (review it, then run `wf-offboard apply {}`)", path.display(), path.display());
+        errln!(
+            "plan: {} (review it, then run `wf-offboard apply {}`)",
+            path.display(),
+            path.display()
+        );
     }
     Ok(())
 }
@@ -173,6 +231,11 @@ fn write_plan(settings: &Settings, input: &Input, plan: &[PlannedRow], path: &st
 fn leaving_dates(rows: &[crate::input::InputRow], tz: &jiff::tz::TimeZone) -> crate::plan::Timing {
     let today = crate::dates::today(tz);
     rows.iter()
-        .filter_map(|row| row.date.as_deref().filter(|d| !d.is_empty()).map(|d| (row.row, crate::dates::when(d, today, tz))))
+        .filter_map(|row| {
+            row.date
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| (row.row, crate::dates::when(d, today, tz)))
+        })
         .collect()
 }

@@ -8,7 +8,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{ConnectionArgs, DeactivateArgs, DemoArgs, ListArgs, PacingArgs, ProtectionArgs, ReactivateArgs, RunArgs};
+use crate::cli::{
+    ConnectionArgs, DeactivateArgs, DemoArgs, ListArgs, PacingArgs, ProtectionArgs, ReactivateArgs,
+    RunArgs,
+};
 use crate::exit::Exit;
 use crate::session::{self, Direction, RunSummary};
 use crate::settings::ReactivateSettings;
@@ -43,11 +46,24 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     let latency = Duration::from_millis(args.latency_ms);
     // Faults that really fire with this seed: a tighter cap than the client's 10 in flight
     // (so some 429s), and 5xx answers and dropped connections now and then (so some retries).
-    let faults =
-        Faults { max_in_flight: 6, latency, jitter: latency / 2, error_rate: 0.12, drop_rate: 0.03, seed: DEMO_SEED, ..Faults::default() };
-    let credentials =
-        Credentials { api_key: sim::default_api_key(DEMO_SEED), password: sim::DEFAULT_PASSWORD.into(), oauth: None, ..Default::default() };
-    let server = sim::start("127.0.0.1:0", tenant, credentials, faults).await.map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let faults = Faults {
+        max_in_flight: 6,
+        latency,
+        jitter: latency / 2,
+        error_rate: 0.12,
+        drop_rate: 0.03,
+        seed: DEMO_SEED,
+        ..Faults::default()
+    };
+    let credentials = Credentials {
+        api_key: sim::default_api_key(DEMO_SEED),
+        password: sim::DEFAULT_PASSWORD.into(),
+        oauth: None,
+        ..Default::default()
+    };
+    let server = sim::start("127.0.0.1:0", tenant, credentials, faults)
+        .await
+        .map_err(|e| format!("cannot start the simulator: {e}"))?;
     errln!(
         "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 6 requests in flight at most while the tool sends up to 10, 12% 5xx, 3% dropped connections: expect retries and a 429 or two)\n",
         server.base_url,
@@ -57,11 +73,20 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
 
     let mut runs = Vec::new();
     for (dry_run, name) in [(true, "dry-run-report.csv"), (false, "report.csv")] {
-        let title = if dry_run { "1. dry run: what would happen" } else { "2. real run: deactivate" };
+        let title =
+            if dry_run { "1. dry run: what would happen" } else { "2. real run: deactivate" };
         errln!("== {title} ==");
-        let settings = demo_settings(&server.base_url, server.api_key(), &input, &args.out.join(name), dry_run)?;
+        let settings = demo_settings(
+            &server.base_url,
+            server.api_key(),
+            &input,
+            &args.out.join(name),
+            dry_run,
+        )?;
         let before = server.stats();
-        let summary = deactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
+        let summary = deactivate::run(&settings, crate::interrupted())
+            .await
+            .map_err(|(_, message)| message)?;
         session::print_summary(&settings.run, Direction::Deactivate, &summary);
         errln!("{}", server_saw(&before, &server.stats()));
         runs.push(summary);
@@ -85,9 +110,12 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         },
     };
     let key = server.api_key().to_string();
-    let settings = ReactivateSettings::from_args(&undo, &move |name| (name == "WORKFRONT_API_KEY").then(|| key.clone()))?;
+    let settings = ReactivateSettings::from_args(&undo, &move |name| {
+        (name == "WORKFRONT_API_KEY").then(|| key.clone())
+    })?;
     let before = server.stats();
-    let summary = reactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
+    let summary =
+        reactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
     session::print_summary(&settings.run, Direction::Reactivate, &summary);
     errln!("{}", server_saw(&before, &server.stats()));
     explain(&runs, &args.out);
@@ -100,8 +128,11 @@ fn server_saw(before: &Stats, after: &Stats) -> String {
     let failed = (after.injected_errors - before.injected_errors)
         + (after.dropped_connections - before.dropped_connections)
         + (after.rejected_429 - before.rejected_429);
-    let retries =
-        if failed > 0 { format!("; each of those {failed} was retried with backoff, so no row was lost to them") } else { String::new() };
+    let retries = if failed > 0 {
+        format!("; each of those {failed} was retried with backoff, so no row was lost to them")
+    } else {
+        String::new()
+    };
     format!(
         "server saw {} requests ({} mutating, {} answered 5xx, {} dropped, {} refused 429, at most {} in flight){retries}\n",
         after.requests - before.requests,
@@ -117,7 +148,13 @@ fn connection_args(base_url: &str) -> ConnectionArgs {
     ConnectionArgs { base_url: Some(base_url.into()), ..ConnectionArgs::default() }
 }
 
-fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run: bool) -> Result<Settings, String> {
+fn demo_settings(
+    base_url: &str,
+    key: &str,
+    input: &Path,
+    report: &Path,
+    dry_run: bool,
+) -> Result<Settings, String> {
     let args = DeactivateArgs {
         input: input.to_path_buf(),
         connection: connection_args(base_url),
@@ -147,11 +184,20 @@ fn demo_settings(base_url: &str, key: &str, input: &Path, report: &Path, dry_run
 }
 
 fn explain(runs: &[RunSummary], out: &Path) {
-    errln!("The sample deliberately holds rows that need a person: a typo (not_found), a shared mailbox");
+    errln!(
+        "The sample deliberately holds rows that need a person: a typo (not_found), a shared mailbox"
+    );
     errln!("(ambiguous), a name instead of a login (invalid), the API user itself and a System");
-    errln!("Administrator (protected; administrators need --allow-admins, and this one is the tenant's");
-    errln!("Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports");
-    errln!("under {}/; a run exits 1 when any row needs attention. `wf-offboard reactivate REPORT`", out.display());
+    errln!(
+        "Administrator (protected; administrators need --allow-admins, and this one is the tenant's"
+    );
+    errln!(
+        "Admin Email user, which Workfront refuses to deactivate anyway). Every row is in the reports"
+    );
+    errln!(
+        "under {}/; a run exits 1 when any row needs attention. `wf-offboard reactivate REPORT`",
+        out.display()
+    );
     errln!("undoes a run (step 3 showed its dry run); see the README's Safety section.");
     if let [dry, real] = runs {
         errln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());

@@ -51,25 +51,42 @@ pub struct HandoverSettings {
 
 impl HandoverSettings {
     /// Validates `handover`'s arguments; `env` reads an environment variable.
-    pub fn from_args(args: &HandoverArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let run = RunSettings::from_args(&args.connection, &args.run, ("handover", "handover-dry-run"), env)?;
+    pub fn from_args(
+        args: &HandoverArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let run = RunSettings::from_args(
+            &args.connection,
+            &args.run,
+            ("handover", "handover-dry-run"),
+            env,
+        )?;
         if run.html.is_some() {
-            return Err("--html is not available for handover: the handover report is the record".into());
+            return Err(
+                "--html is not available for handover: the handover report is the record".into()
+            );
         }
         if run.batch_size != 1 {
             return Err("--batch-size is not available for handover: each object is moved and read back on its own".into());
         }
         let successors = match (&args.successor_column, &args.to) {
             (Some(column), None) => Some(Successors::Column(ColumnSpec::parse(column)?)),
-            (None, Some(to)) if !to.trim().is_empty() => Some(Successors::To(to.trim().to_string())),
+            (None, Some(to)) if !to.trim().is_empty() => {
+                Some(Successors::To(to.trim().to_string()))
+            }
             (None, Some(_)) => return Err("--to needs a username, email or ID".into()),
             _ => None,
         };
         let input = match (&args.input, successors, &args.undo) {
             (Some(path), Some(successors), None) => Some((path.clone(), successors)),
             (None, _, Some(_)) => None,
-            (Some(_), None, None) => return Err("say who takes over: --successor-column NAME or --to USER".into()),
-            _ => return Err("say what to hand over: INPUT with --successor-column or --to, or --undo REPORT".into()),
+            (Some(_), None, None) => {
+                return Err("say who takes over: --successor-column NAME or --to USER".into());
+            }
+            _ => return Err(
+                "say what to hand over: INPUT with --successor-column or --to, or --undo REPORT"
+                    .into(),
+            ),
         };
         Ok(HandoverSettings {
             run,
@@ -98,22 +115,31 @@ pub struct HandoverSummary {
 }
 
 /// Runs `handover` (or its `--undo`); `interrupt` resolves on Ctrl-C or SIGTERM.
-pub async fn run(settings: &HandoverSettings, interrupt: impl Future<Output = ()>) -> Result<HandoverSummary, (Exit, String)> {
+pub async fn run(
+    settings: &HandoverSettings,
+    interrupt: impl Future<Output = ()>,
+) -> Result<HandoverSummary, (Exit, String)> {
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&std::path::Path> =
-        [settings.input.as_ref().map(|(p, _)| p.as_path()), settings.undo.as_deref(), settings.resume.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+    let inputs: Vec<&std::path::Path> = [
+        settings.input.as_ref().map(|(p, _)| p.as_path()),
+        settings.undo.as_deref(),
+        settings.resume.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     run.check_files(&inputs, &[]).map_err(fatal)?;
     let source = match (&settings.input, &settings.undo) {
-        (Some((path, successors)), _) => Source::List(read_list(path, successors, &settings.list).map_err(fatal)?),
+        (Some((path, successors)), _) => {
+            Source::List(read_list(path, successors, &settings.list).map_err(fatal)?)
+        }
         (None, Some(path)) => Source::Undo(read(path).map_err(fatal)?),
         (None, None) => return Err(fatal("nothing to hand over".into())),
     };
-    let earlier = settings.resume.as_deref().map(read).transpose().map_err(fatal)?.unwrap_or_default();
+    let earlier =
+        settings.resume.as_deref().map(read).transpose().map_err(fatal)?.unwrap_or_default();
     let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
     let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
@@ -121,7 +147,12 @@ pub async fn run(settings: &HandoverSettings, interrupt: impl Future<Output = ()
     let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
         Ok(client) => client,
         Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => return Err((Exit::Interrupted, "interrupted while signing in: nothing was changed".into())),
+        Err(Stopped::Interrupted) => {
+            return Err((
+                Exit::Interrupted,
+                "interrupted while signing in: nothing was changed".into(),
+            ));
+        }
     };
     let planned = tokio::select! {
         planned = plan(settings, &client, &pacing, source, earlier) => planned.map_err(fatal)?,
@@ -129,7 +160,12 @@ pub async fn run(settings: &HandoverSettings, interrupt: impl Future<Output = ()
     };
     let moves: Vec<Move> = planned.moves;
     if !run.quiet {
-        errln!("{}: {} leavers; {}", run.connection.host, planned.leavers, plan_line(&planned.settled, &moves, run.dry_run));
+        errln!(
+            "{}: {} leavers; {}",
+            run.connection.host,
+            planned.leavers,
+            plan_line(&planned.settled, &moves, run.dry_run)
+        );
     }
     if !run.dry_run && !moves.is_empty() && !run.yes {
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -140,7 +176,8 @@ pub async fn run(settings: &HandoverSettings, interrupt: impl Future<Output = ()
             );
             return Err(fatal(message));
         }
-        ask_number(confirmation(&run.connection.host, &moves), moves.len(), interrupt.as_mut()).await?;
+        ask_number(confirmation(&run.connection.host, &moves), moves.len(), interrupt.as_mut())
+            .await?;
     }
     let mut writer = HandoverWriter::create(&run.report, run.force).map_err(fatal)?;
     for mut row in planned.settled {
@@ -149,10 +186,22 @@ pub async fn run(settings: &HandoverSettings, interrupt: impl Future<Output = ()
         }
         writer.write(row).map_err(fatal)?;
     }
-    let progress = bar(shows_progress(run), "handing over", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+    let progress = bar(
+        shows_progress(run),
+        "handing over",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
     progress.set_length(moves.len() as u64);
-    let interrupted =
-        crate::handover::moves::run(&client, &pacing, moves, &mut writer, &progress, interrupt.as_mut()).await.map_err(fatal)?;
+    let interrupted = crate::handover::moves::run(
+        &client,
+        &pacing,
+        moves,
+        &mut writer,
+        &progress,
+        interrupt.as_mut(),
+    )
+    .await
+    .map_err(fatal)?;
     progress.finish_and_clear();
     let rows = writer.finish().map_err(fatal)?;
     Ok(summarise(&rows, planned.leavers, interrupted, started, client.requests_sent()))
@@ -173,15 +222,26 @@ struct Planned {
 
 /// Reads the list; the successors come from a second read of the same file (by the same rules,
 /// so the rows pair up by number), or `--to` for every row.
-fn read_list(path: &std::path::Path, successors: &Successors, options: &ReadOptions) -> Result<Vec<(InputRow, InputRow)>, String> {
+fn read_list(
+    path: &std::path::Path,
+    successors: &Successors,
+    options: &ReadOptions,
+) -> Result<Vec<(InputRow, InputRow)>, String> {
     let leavers: Input = read_file(path, options)?;
     let shown = path.display();
     let successor_rows: Vec<InputRow> = match successors {
-        Successors::To(user) => leavers.rows.iter().map(|r| InputRow { value: user.clone(), date: None, ..r.clone() }).collect(),
+        Successors::To(user) => leavers
+            .rows
+            .iter()
+            .map(|r| InputRow { value: user.clone(), date: None, ..r.clone() })
+            .collect(),
         Successors::Column(column) => {
-            let named = ReadOptions { column: Some(column.clone()), date_column: None, ..options.clone() };
+            let named =
+                ReadOptions { column: Some(column.clone()), date_column: None, ..options.clone() };
             let read = read_file(path, &named).map_err(|e| format!("--successor-column: {e}"))?;
-            if read.rows.len() != leavers.rows.len() || read.rows.iter().zip(&leavers.rows).any(|(a, b)| a.row != b.row) {
+            if read.rows.len() != leavers.rows.len()
+                || read.rows.iter().zip(&leavers.rows).any(|(a, b)| a.row != b.row)
+            {
                 return Err(format!(
                     "{shown}: the successor column {} and the leaver column {} do not read as the same rows; pass both as '#N' positions",
                     read.column, leavers.column
@@ -218,15 +278,26 @@ async fn plan_list(
     let (leaver_rows, successor_rows): (Vec<InputRow>, Vec<InputRow>) = rows.into_iter().unzip();
     let mut wanted = Wanted::from_rows(&leaver_rows);
     wanted.add_rows(&successor_rows);
-    let listing = bar(shows_progress(run), "listing users", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
-    let check = CallerCheck { allow_partial: settings.allow_partial_directory, credential: &run.credential };
+    let listing = bar(
+        shows_progress(run),
+        "listing users",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
+    let check = CallerCheck {
+        allow_partial: settings.allow_partial_directory,
+        credential: &run.credential,
+    };
     let (directory, _partial) = fetch_directory(client, &wanted, pacing, &listing, check).await?;
     listing.finish_and_clear();
     let none = (Protection::default(), Default::default());
-    let leavers = pair(&build_plan(&leaver_rows, &directory, &none.0, &none.1), &build_plan(&successor_rows, &directory, &none.0, &none.1));
+    let leavers = pair(
+        &build_plan(&leaver_rows, &directory, &none.0, &none.1),
+        &build_plan(&successor_rows, &directory, &none.0, &none.1),
+    );
     let found = find_all(settings, client, pacing, &leavers).await;
     let web = web_address(&run.connection.api_root);
-    let carried: Vec<HandoverRow> = earlier.into_iter().filter(|r| r.outcome == Moved::Reassigned).collect();
+    let carried: Vec<HandoverRow> =
+        earlier.into_iter().filter(|r| r.outcome == Moved::Reassigned).collect();
     let mut seen: HashSet<String> = HashSet::new();
     let (mut settled, mut moves) = (Vec::new(), Vec::new());
     for (leaver, found) in leavers.iter().zip(found) {
@@ -234,7 +305,14 @@ async fn plan_list(
             Ok(found) => rows_for(leaver, &found, &web, run.dry_run),
             Err(why) => {
                 let row = crate::handover::plan::draft(leaver);
-                vec![(HandoverRow { outcome: Moved::Failed, error: format!("could not list what the leaver holds: {why}"), ..row }, false)]
+                vec![(
+                    HandoverRow {
+                        outcome: Moved::Failed,
+                        error: format!("could not list what the leaver holds: {why}"),
+                        ..row
+                    },
+                    false,
+                )]
             }
         };
         for (row, to_move) in rows {
@@ -250,44 +328,64 @@ async fn plan_list(
 }
 
 /// Lists what every matched leaver holds, concurrently under the pacing.
-async fn find_all(settings: &HandoverSettings, client: &Client, pacing: &Pacing, leavers: &[Leaver]) -> Vec<Result<Vec<Found>, String>> {
-    let progress = bar(shows_progress(&settings.run), "finding work", "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}");
+async fn find_all(
+    settings: &HandoverSettings,
+    client: &Client,
+    pacing: &Pacing,
+    leavers: &[Leaver],
+) -> Vec<Result<Vec<Found>, String>> {
+    let progress = bar(
+        shows_progress(&settings.run),
+        "finding work",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
     progress.set_length(leavers.len() as u64);
     let kinds = &settings.kinds;
-    let mut found: Vec<(usize, Result<Vec<Found>, String>)> = stream::iter(leavers.iter().enumerate())
-        .map(|(i, leaver)| {
-            let progress = &progress;
-            async move {
-                let listed = match (&leaver.user, &leaver.problem) {
-                    (Some(user), None) => find::list_all(client, pacing, &user.id, kinds).await,
-                    _ => Ok(Vec::new()),
-                };
-                progress.inc(1);
-                (i, listed)
-            }
-        })
-        .buffer_unordered(pacing.concurrency.max(1))
-        .collect()
-        .await;
+    let mut found: Vec<(usize, Result<Vec<Found>, String>)> =
+        stream::iter(leavers.iter().enumerate())
+            .map(|(i, leaver)| {
+                let progress = &progress;
+                async move {
+                    let listed = match (&leaver.user, &leaver.problem) {
+                        (Some(user), None) => find::list_all(client, pacing, &user.id, kinds).await,
+                        _ => Ok(Vec::new()),
+                    };
+                    progress.inc(1);
+                    (i, listed)
+                }
+            })
+            .buffer_unordered(pacing.concurrency.max(1))
+            .collect()
+            .await;
     progress.finish_and_clear();
     found.sort_by_key(|(i, _)| *i);
     found.into_iter().map(|(_, f)| f).collect()
 }
 
 /// Plans an undo: every `reassigned` row whose object still holds the successor goes back.
-async fn plan_undo(settings: &HandoverSettings, client: &Client, pacing: &Pacing, rows: Vec<HandoverRow>) -> Result<Planned, String> {
-    let rows: Vec<HandoverRow> = rows.into_iter().filter(|r| r.outcome == Moved::Reassigned).collect();
+async fn plan_undo(
+    settings: &HandoverSettings,
+    client: &Client,
+    pacing: &Pacing,
+    rows: Vec<HandoverRow>,
+) -> Result<Planned, String> {
+    let rows: Vec<HandoverRow> =
+        rows.into_iter().filter(|r| r.outcome == Moved::Reassigned).collect();
     let mut holders: HashMap<String, String> = HashMap::new();
     let mut by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
     for row in &rows {
-        let kind = Kind::of_objcode(&row.object_type).ok_or_else(|| format!("unknown object type {:?}", row.object_type))?;
+        let kind = Kind::of_objcode(&row.object_type)
+            .ok_or_else(|| format!("unknown object type {:?}", row.object_type))?;
         by_kind.entry(kind).or_default().push(&row.object_id);
     }
     for (kind, ids) in &by_kind {
         let fields = format!("name,{}", kind.field());
         for chunk in ids.chunks(IDS_PER_GET) {
-            let answer = pacing.send(|| client.objects_by_id(kind.objcode(), chunk, &fields)).await.result;
-            for value in answer.map_err(|e| format!("reading the objects back: {}/search: {e}", kind.objcode()))? {
+            let answer =
+                pacing.send(|| client.objects_by_id(kind.objcode(), chunk, &fields)).await.result;
+            for value in answer
+                .map_err(|e| format!("reading the objects back: {}/search: {e}", kind.objcode()))?
+            {
                 let object = find::parse(*kind, &value)?;
                 holders.insert(object.id, object.holder);
             }
@@ -321,7 +419,8 @@ async fn plan_undo(settings: &HandoverSettings, client: &Client, pacing: &Pacing
             }
             Some(now) => {
                 back.outcome = Moved::Skipped;
-                back.error = format!("now held by {now}, not the successor it was given: left as is");
+                back.error =
+                    format!("now held by {now}, not the successor it was given: left as is");
                 settled.push(back);
             }
             None => {
@@ -340,8 +439,17 @@ fn plan_line(settled: &[HandoverRow], moves: &[Move], dry_run: bool) -> String {
     for row in settled {
         *counts.entry(row.outcome).or_default() += 1;
     }
-    let mut parts = vec![format!("{} objects to move{}", moves.len(), if dry_run { " (dry run: none will be)" } else { "" })];
-    parts.extend(counts.iter().filter(|(m, _)| **m != Moved::WouldReassign).map(|(m, n)| format!("{n} {}", m.label())));
+    let mut parts = vec![format!(
+        "{} objects to move{}",
+        moves.len(),
+        if dry_run { " (dry run: none will be)" } else { "" }
+    )];
+    parts.extend(
+        counts
+            .iter()
+            .filter(|(m, _)| **m != Moved::WouldReassign)
+            .map(|(m, n)| format!("{n} {}", m.label())),
+    );
     if let Some(n) = counts.get(&Moved::WouldReassign) {
         parts[0] = format!("{n} objects would move (dry run: nothing is changed)");
     }
@@ -354,7 +462,10 @@ fn confirmation(host: &str, moves: &[Move]) -> String {
     let mut prompt = format!("\nTenant: {host}\nAbout to MOVE {n} objects to their successors:\n");
     for job in moves.iter().take(10) {
         let row = &job.row;
-        prompt.push_str(&format!("  row {:>5}  {} {:?}: {} → {}\n", row.row, row.object_type, row.object_name, row.leaver, row.successor));
+        prompt.push_str(&format!(
+            "  row {:>5}  {} {:?}: {} → {}\n",
+            row.row, row.object_type, row.object_name, row.leaver, row.successor
+        ));
     }
     if n > 10 {
         prompt.push_str(&format!("  … and {} more\n", n - 10));
@@ -364,7 +475,13 @@ fn confirmation(host: &str, moves: &[Move]) -> String {
 }
 
 /// Counts and the exit code: 130 if interrupted, 1 if any row failed or needs a person.
-fn summarise(rows: &[HandoverRow], leavers: usize, interrupted: bool, started: Instant, requests: u64) -> HandoverSummary {
+fn summarise(
+    rows: &[HandoverRow],
+    leavers: usize,
+    interrupted: bool,
+    started: Instant,
+    requests: u64,
+) -> HandoverSummary {
     let (mut counts, mut found, mut moved) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for row in rows {
         *counts.entry(row.outcome).or_default() += 1;
@@ -386,13 +503,17 @@ fn summarise(rows: &[HandoverRow], leavers: usize, interrupted: bool, started: I
 }
 
 /// Prints the summary and writes `--summary-json`; returns the exit code.
-pub fn finish(settings: &HandoverSettings, result: Result<HandoverSummary, (Exit, String)>) -> Exit {
+pub fn finish(
+    settings: &HandoverSettings,
+    result: Result<HandoverSummary, (Exit, String)>,
+) -> Exit {
     let run = &settings.run;
     if let Some(path) = &run.summary_json {
         let mut value = serde_json::json!({ "version": 1, "command": "handover", "tenant": run.connection.host, "dry_run": run.dry_run });
         match &result {
             Ok(summary) => {
-                let labelled: BTreeMap<&str, usize> = summary.counts.iter().map(|(m, n)| (m.label(), *n)).collect();
+                let labelled: BTreeMap<&str, usize> =
+                    summary.counts.iter().map(|(m, n)| (m.label(), *n)).collect();
                 value["exit_code"] = summary.exit.code().into();
                 value["report"] = run.report.display().to_string().into();
                 value["rows"] = summary.counts.values().sum::<usize>().into();
@@ -416,12 +537,20 @@ pub fn finish(settings: &HandoverSettings, result: Result<HandoverSummary, (Exit
         Ok(summary) => {
             if !run.quiet {
                 let mode = if run.dry_run { " (dry run: nothing was changed)" } else { "" };
-                errln!("\n{} rows on {} in {:.1?}{mode}:", summary.counts.values().sum::<usize>(), run.connection.host, summary.elapsed);
+                errln!(
+                    "\n{} rows on {} in {:.1?}{mode}:",
+                    summary.counts.values().sum::<usize>(),
+                    run.connection.host,
+                    summary.elapsed
+                );
                 for (outcome, n) in &summary.counts {
                     errln!("  {:<24} {n}", outcome.label());
                 }
                 if summary.exit == Exit::Interrupted {
-                    errln!("to finish, run the same command again with --resume {}", run.report.display());
+                    errln!(
+                        "to finish, run the same command again with --resume {}",
+                        run.report.display()
+                    );
                 }
             }
             outln!("report: {}", run.report.display());

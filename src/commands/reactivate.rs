@@ -16,24 +16,38 @@ use crate::plan::{PlannedRow, build_undo_plan};
 use crate::prior::read_prior;
 use crate::report::OutcomeKind;
 use crate::report::unneutralise;
-use crate::session::{Direction, Notes, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in, stopped_early};
+use crate::session::{
+    Direction, Notes, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in,
+    stopped_early,
+};
 use crate::settings::ReactivateSettings;
 use crate::verify::read_users;
 use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `reactivate` with validated settings; `interrupt` resolves on Ctrl-C or SIGTERM.
-pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = ()>) -> Result<RunSummary, (Exit, String)> {
+pub async fn run(
+    settings: &ReactivateSettings,
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunSummary, (Exit, String)> {
     let fatal = |message: String| (Exit::Fatal, message);
     let started = Instant::now();
     let run = &settings.run;
     run.check_files(&[&settings.from_report], &[]).map_err(fatal)?;
     let prior = read_prior(&settings.from_report).map_err(fatal)?;
-    let mut ids: Vec<String> =
-        prior.iter().filter(|p| p.kind() == OutcomeKind::Deactivated).map(|p| p.user_id.to_ascii_lowercase()).collect();
+    let mut ids: Vec<String> = prior
+        .iter()
+        .filter(|p| p.kind() == OutcomeKind::Deactivated)
+        .map(|p| p.user_id.to_ascii_lowercase())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     if !run.quiet {
-        errln!("{}: {} rows, {} of them deactivated", settings.from_report.display(), prior.len(), ids.len());
+        errln!(
+            "{}: {} rows, {} of them deactivated",
+            settings.from_report.display(),
+            prior.len(),
+            ids.len()
+        );
     }
     let password = ask_password(run).map_err(fatal)?;
     let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
@@ -60,7 +74,10 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     let counts = plan_counts(&plan, &[]);
     let host = &run.connection.host;
     if !run.quiet {
-        errln!("{host}: plan: {}", if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() });
+        errln!(
+            "{host}: plan: {}",
+            if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() }
+        );
     }
     if !run.dry_run && !to_write.is_empty() && !run.yes {
         confirm(host, Direction::Reactivate, &counts, &to_write, interrupt.as_mut()).await?;
@@ -82,7 +99,9 @@ pub async fn run(settings: &ReactivateSettings, interrupt: impl Future<Output = 
     .await?;
     // The report's digest is read again only for the sign-off page, and only when it is asked for.
     let digest = match &run.html {
-        Some(_) => std::fs::read(&settings.from_report).map(|bytes| crate::planfile::sha256_hex(&bytes)).unwrap_or_default(),
+        Some(_) => std::fs::read(&settings.from_report)
+            .map(|bytes| crate::planfile::sha256_hex(&bytes))
+            .unwrap_or_default(),
         None => String::new(),
     };
     let page = crate::signoff::SignOff {

@@ -24,7 +24,12 @@ fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> 
 }
 
 /// How many objects of each kind `user` holds: one `count` each, concurrently.
-pub async fn count(client: &Client, pacing: &Pacing, user: &str, kinds: &[Kind]) -> Result<Vec<(Kind, u64)>, String> {
+pub async fn count(
+    client: &Client,
+    pacing: &Pacing,
+    user: &str,
+    kinds: &[Kind],
+) -> Result<Vec<(Kind, u64)>, String> {
     let counted = kinds.iter().map(|&kind| async move {
         let pairs = filters(kind, user);
         let query = borrowed(&pairs);
@@ -44,7 +49,8 @@ pub async fn open_work_line(client: &Client, pacing: &Pacing, users: &[String]) 
     let mut holders: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, kind) in KINDS.iter().enumerate() {
         for chunk in users.chunks(crate::workfront::IDS_PER_GET) {
-            let mut pairs: Vec<(&str, String)> = chunk.iter().map(|id| (kind.field(), id.clone())).collect();
+            let mut pairs: Vec<(&str, String)> =
+                chunk.iter().map(|id| (kind.field(), id.clone())).collect();
             pairs.extend(kind.open_filters().iter().map(|(k, v)| (*k, (*v).to_string())));
             pairs.push((mod_of(*kind), "in".into()));
             pairs.push(("fields", kind.field().to_string()));
@@ -76,11 +82,19 @@ fn mod_of(kind: Kind) -> &'static str {
 }
 
 /// Every object a search finds, page by page (bounded, see [`MAX_PAGES`]).
-async fn pages(client: &Client, pacing: &Pacing, kind: Kind, pairs: &[(&'static str, String)]) -> Result<Vec<Found>, String> {
+async fn pages(
+    client: &Client,
+    pacing: &Pacing,
+    kind: Kind,
+    pairs: &[(&'static str, String)],
+) -> Result<Vec<Found>, String> {
     let query = borrowed(pairs);
     let mut found = Vec::new();
     for page in 0..MAX_PAGES {
-        let answer = pacing.send(|| client.search_objects(kind.objcode(), &query, page * PAGE, PAGE)).await.result;
+        let answer = pacing
+            .send(|| client.search_objects(kind.objcode(), &query, page * PAGE, PAGE))
+            .await
+            .result;
         let objects = answer.map_err(|e| format!("{}/search: {e}", kind.objcode()))?;
         let last = objects.len() < PAGE;
         for object in &objects {
@@ -90,19 +104,36 @@ async fn pages(client: &Client, pacing: &Pacing, kind: Kind, pairs: &[(&'static 
             return Ok(found);
         }
     }
-    Err(format!("{}/search: more than {} objects; hand them over in Workfront", kind.objcode(), MAX_PAGES * PAGE))
+    Err(format!(
+        "{}/search: more than {} objects; hand them over in Workfront",
+        kind.objcode(),
+        MAX_PAGES * PAGE
+    ))
 }
 
 /// Every object of `kind` that `user` holds.
-pub async fn list(client: &Client, pacing: &Pacing, user: &str, kind: Kind) -> Result<Vec<Found>, String> {
+pub async fn list(
+    client: &Client,
+    pacing: &Pacing,
+    user: &str,
+    kind: Kind,
+) -> Result<Vec<Found>, String> {
     let mut pairs = filters(kind, user);
     pairs.push(("fields", format!("name,{}", kind.field())));
-    pages(client, pacing, kind, &pairs).await.map_err(|e| if e.contains("more than") { format!("{e} (held by {user})") } else { e })
+    pages(client, pacing, kind, &pairs)
+        .await
+        .map_err(|e| if e.contains("more than") { format!("{e} (held by {user})") } else { e })
 }
 
 /// Every object of every kind in `kinds` that `user` holds, kinds in order.
-pub async fn list_all(client: &Client, pacing: &Pacing, user: &str, kinds: &[Kind]) -> Result<Vec<Found>, String> {
-    let lists = futures::future::join_all(kinds.iter().map(|&kind| list(client, pacing, user, kind))).await;
+pub async fn list_all(
+    client: &Client,
+    pacing: &Pacing,
+    user: &str,
+    kinds: &[Kind],
+) -> Result<Vec<Found>, String> {
+    let lists =
+        futures::future::join_all(kinds.iter().map(|&kind| list(client, pacing, user, kind))).await;
     let mut all = Vec::new();
     for list in lists {
         all.extend(list?);
@@ -126,12 +157,21 @@ mod tests {
 
     #[test]
     fn filters_find_open_work_and_everything_else_by_the_user_field() {
-        assert_eq!(filters(Kind::Tasks, "ab"), [("assignedToID", "ab".into()), ("status", "CPL".into()), ("status_Mod", "ne".into())]);
+        assert_eq!(
+            filters(Kind::Tasks, "ab"),
+            [("assignedToID", "ab".into()), ("status", "CPL".into()), ("status_Mod", "ne".into())]
+        );
         assert_eq!(filters(Kind::Reports, "ab"), [("runAsUserID", "ab".to_string())]);
-        let object = serde_json::json!({"ID": "AB12", "name": "Q3", "ownerID": "CD34", "objCode": "PROJ"});
+        let object =
+            serde_json::json!({"ID": "AB12", "name": "Q3", "ownerID": "CD34", "objCode": "PROJ"});
         assert_eq!(
             parse(Kind::Projects, &object).unwrap(),
-            Found { kind: Kind::Projects, id: "ab12".into(), name: "Q3".into(), holder: "cd34".into() }
+            Found {
+                kind: Kind::Projects,
+                id: "ab12".into(),
+                name: "Q3".into(),
+                holder: "cd34".into()
+            }
         );
         assert!(parse(Kind::Projects, &serde_json::json!({"name": "x"})).is_err());
     }

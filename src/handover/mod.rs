@@ -30,8 +30,16 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] =
-        [Kind::Tasks, Kind::Issues, Kind::Projects, Kind::Reports, Kind::Templates, Kind::Approvals, Kind::Queues, Kind::Timesheets];
+    pub const ALL: [Kind; 8] = [
+        Kind::Tasks,
+        Kind::Issues,
+        Kind::Projects,
+        Kind::Reports,
+        Kind::Templates,
+        Kind::Approvals,
+        Kind::Queues,
+        Kind::Timesheets,
+    ];
 
     /// The audit's column.
     pub fn column(self) -> &'static str {
@@ -94,7 +102,9 @@ impl Kind {
         match self {
             Kind::Tasks => &[("status", "CPL"), ("status_Mod", "ne")],
             Kind::Issues => &[("status", "CLS"), ("status_Mod", "ne")],
-            Kind::Projects => &[("status", "CPL"), ("status", "DED"), ("status", "REJ"), ("status_Mod", "notin")],
+            Kind::Projects => {
+                &[("status", "CPL"), ("status", "DED"), ("status", "REJ"), ("status_Mod", "notin")]
+            }
             _ => &[],
         }
     }
@@ -103,7 +113,10 @@ impl Kind {
     /// open task or issue, a project's or template's owner, a report's run-as user. Approval
     /// steps, queue routing rules and timesheet profiles are left for a person.
     pub fn movable(self) -> bool {
-        matches!(self, Kind::Tasks | Kind::Issues | Kind::Projects | Kind::Reports | Kind::Templates)
+        matches!(
+            self,
+            Kind::Tasks | Kind::Issues | Kind::Projects | Kind::Reports | Kind::Templates
+        )
     }
 
     /// The page's path in Workfront's web UI (`/<path>/view?ID=<ID>`, the link form Adobe's
@@ -126,10 +139,13 @@ impl Kind {
         let mut kinds = Vec::new();
         for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             let word = word.to_ascii_lowercase();
-            let kind = Kind::ALL.into_iter().find(|k| k.short() == word || k.column() == word).ok_or_else(|| {
-                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.short()).collect();
-                format!("--include: unknown kind {word:?}; the kinds are {}", names.join(", "))
-            })?;
+            let kind = Kind::ALL
+                .into_iter()
+                .find(|k| k.short() == word || k.column() == word)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Kind::ALL.iter().map(|k| k.short()).collect();
+                    format!("--include: unknown kind {word:?}; the kinds are {}", names.join(", "))
+                })?;
             if !kinds.contains(&kind) {
                 kinds.push(kind);
             }
@@ -174,11 +190,17 @@ mod tests {
 
     #[test]
     fn kinds_parse_by_short_or_column_name_and_link_to_their_page() {
-        assert_eq!(Kind::parse_list("projects, tasks,open_tasks").unwrap(), [Kind::Tasks, Kind::Projects]);
+        assert_eq!(
+            Kind::parse_list("projects, tasks,open_tasks").unwrap(),
+            [Kind::Tasks, Kind::Projects]
+        );
         assert!(Kind::parse_list("task").unwrap_err().contains("tasks, issues"));
         assert!(Kind::parse_list(" , ").is_err());
         let root = reqwest::Url::parse("https://acme.my.workfront.com/attask/api/v22.0/").unwrap();
-        assert_eq!(url(&web_address(&root), Kind::Issues, "ab12"), "https://acme.my.workfront.com/issue/view?ID=ab12");
+        assert_eq!(
+            url(&web_address(&root), Kind::Issues, "ab12"),
+            "https://acme.my.workfront.com/issue/view?ID=ab12"
+        );
         assert_eq!(Kind::of_objcode("ptlsec"), Some(Kind::Reports));
         assert!(Kind::Reports.movable() && !Kind::Queues.movable());
     }

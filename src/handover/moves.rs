@@ -22,7 +22,12 @@ pub struct Move {
 }
 
 /// What a read-back shows, decided purely.
-pub fn settle(mut row: HandoverRow, put: Result<(), &ApiError>, attempts: u32, read: Result<Option<String>, String>) -> HandoverRow {
+pub fn settle(
+    mut row: HandoverRow,
+    put: Result<(), &ApiError>,
+    attempts: u32,
+    read: Result<Option<String>, String>,
+) -> HandoverRow {
     row.attempts = attempts;
     row.finished_at = crate::clock::now_rfc3339();
     row.http_status = match put {
@@ -31,15 +36,23 @@ pub fn settle(mut row: HandoverRow, put: Result<(), &ApiError>, attempts: u32, r
     };
     let lost = put.err().map(|e| format!("the answer was lost ({e}); "));
     let (outcome, error) = match read {
-        Err(why) => (Moved::Failed, format!("{}could not confirm: {why}", lost.unwrap_or_default())),
-        Ok(None) => (Moved::Failed, format!("{}the object no longer exists", lost.unwrap_or_default())),
-        Ok(Some(holder)) if holder == row.new_value => {
-            (Moved::Reassigned, lost.map(|l| format!("{l}read back: reassigned")).unwrap_or_default())
+        Err(why) => {
+            (Moved::Failed, format!("{}could not confirm: {why}", lost.unwrap_or_default()))
         }
-        Ok(Some(holder)) if holder == row.old_value => {
-            (Moved::Failed, format!("{}not stored: read back still {holder}", lost.unwrap_or_default()))
+        Ok(None) => {
+            (Moved::Failed, format!("{}the object no longer exists", lost.unwrap_or_default()))
         }
-        Ok(Some(holder)) => (Moved::Failed, format!("{}read back: now held by {holder}", lost.unwrap_or_default())),
+        Ok(Some(holder)) if holder == row.new_value => (
+            Moved::Reassigned,
+            lost.map(|l| format!("{l}read back: reassigned")).unwrap_or_default(),
+        ),
+        Ok(Some(holder)) if holder == row.old_value => (
+            Moved::Failed,
+            format!("{}not stored: read back still {holder}", lost.unwrap_or_default()),
+        ),
+        Ok(Some(holder)) => {
+            (Moved::Failed, format!("{}read back: now held by {holder}", lost.unwrap_or_default()))
+        }
     };
     row.outcome = outcome;
     row.error = error;
@@ -47,10 +60,19 @@ pub fn settle(mut row: HandoverRow, put: Result<(), &ApiError>, attempts: u32, r
 }
 
 /// Reads one object's user field back.
-async fn read_back(client: &Client, pacing: &Pacing, kind: Kind, id: &str) -> Result<Option<String>, String> {
+async fn read_back(
+    client: &Client,
+    pacing: &Pacing,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<String>, String> {
     let fields = format!("name,{}", kind.field());
     let ids = [id];
-    let answer = pacing.send(|| client.objects_by_id(kind.objcode(), &ids, &fields)).await.result.map_err(|e| e.to_string())?;
+    let answer = pacing
+        .send(|| client.objects_by_id(kind.objcode(), &ids, &fields))
+        .await
+        .result
+        .map_err(|e| e.to_string())?;
     let objects: Result<Vec<_>, String> = answer.iter().map(|v| parse(kind, v)).collect();
     Ok(objects?.into_iter().find(|o| o.id == id).map(|o| o.holder))
 }
@@ -58,7 +80,9 @@ async fn read_back(client: &Client, pacing: &Pacing, kind: Kind, id: &str) -> Re
 /// One move, carried out and read back.
 async fn carry(client: &Client, pacing: &Pacing, job: Move) -> HandoverRow {
     let Move { kind, row } = job;
-    let sent = pacing.send(|| client.set_field(kind.objcode(), &row.object_id, kind.field(), &row.new_value)).await;
+    let sent = pacing
+        .send(|| client.set_field(kind.objcode(), &row.object_id, kind.field(), &row.new_value))
+        .await;
     let put = sent.result.as_ref().map(drop);
     if let Err(e) = &put
         && e.status.is_some_and(|s| (400..500).contains(&s) && s != 429)
@@ -146,15 +170,34 @@ mod tests {
 
     #[test]
     fn the_row_says_what_the_read_back_shows() {
-        let lost = ApiError { status: None, class: None, message: "connection closed".into(), retry_after: None, unreachable: false };
+        let lost = ApiError {
+            status: None,
+            class: None,
+            message: "connection closed".into(),
+            retry_after: None,
+            unreachable: false,
+        };
         let done = settle(row(), Ok(()), 1, Ok(Some("s".into())));
-        assert_eq!((done.outcome, done.http_status, done.error.as_str()), (Moved::Reassigned, Some(200), ""));
+        assert_eq!(
+            (done.outcome, done.http_status, done.error.as_str()),
+            (Moved::Reassigned, Some(200), "")
+        );
         let stored_anyway = settle(row(), Err(&lost), 8, Ok(Some("s".into())));
         assert_eq!(stored_anyway.outcome, Moved::Reassigned);
-        assert!(stored_anyway.error.contains("the answer was lost") && stored_anyway.error.ends_with("read back: reassigned"));
+        assert!(
+            stored_anyway.error.contains("the answer was lost")
+                && stored_anyway.error.ends_with("read back: reassigned")
+        );
         let not_stored = settle(row(), Ok(()), 1, Ok(Some("l".into())));
-        assert_eq!((not_stored.outcome, not_stored.error.as_str()), (Moved::Failed, "not stored: read back still l"));
-        assert!(settle(row(), Ok(()), 1, Err("HTTP 500".into())).error.starts_with("could not confirm: HTTP 500"));
+        assert_eq!(
+            (not_stored.outcome, not_stored.error.as_str()),
+            (Moved::Failed, "not stored: read back still l")
+        );
+        assert!(
+            settle(row(), Ok(()), 1, Err("HTTP 500".into()))
+                .error
+                .starts_with("could not confirm: HTTP 500")
+        );
         assert_eq!(settle(row(), Ok(()), 1, Ok(None)).outcome, Moved::Failed);
         assert!(settle(row(), Ok(()), 1, Ok(Some("z".into()))).error.contains("now held by z"));
     }

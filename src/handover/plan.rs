@@ -25,22 +25,28 @@ pub struct Leaver {
 /// A successor who is inactive, unmatched, ambiguous, the leaver, or a leaver on the same list
 /// is an error for that row.
 pub fn pair(leavers: &[PlannedRow], successors: &[PlannedRow]) -> Vec<Leaver> {
-    let leaving: std::collections::HashMap<&str, usize> =
-        leavers.iter().filter_map(|p| p.user.as_ref().map(|u| (u.id.as_str(), p.input.row))).collect();
+    let leaving: std::collections::HashMap<&str, usize> = leavers
+        .iter()
+        .filter_map(|p| p.user.as_ref().map(|u| (u.id.as_str(), p.input.row)))
+        .collect();
     leavers
         .iter()
         .zip(successors)
         .map(|(leaver, successor)| {
             let problem = match &leaver.decision {
                 Decision::NotFound(near) if near.is_empty() => Some("leaver not found".to_string()),
-                Decision::NotFound(near) => Some(format!("leaver not found (did you mean {}?)", near.join(", "))),
+                Decision::NotFound(near) => {
+                    Some(format!("leaver not found (did you mean {}?)", near.join(", ")))
+                }
                 Decision::Ambiguous(why) => Some(format!("leaver ambiguous: {why}")),
                 Decision::Invalid(why) => Some(format!("leaver invalid: {why}")),
                 _ => None,
             };
             let problem = match (&leaver.decision, problem) {
                 (_, Some(why)) => Some((Moved::Failed, why)),
-                (Decision::Duplicate { first_row }, None) => Some((Moved::Skipped, format!("same leaver as row {first_row}"))),
+                (Decision::Duplicate { first_row }, None) => {
+                    Some((Moved::Skipped, format!("same leaver as row {first_row}")))
+                }
                 _ => None,
             };
             Leaver {
@@ -62,11 +68,24 @@ fn judge_successor(
 ) -> Result<DirUser, String> {
     let value = &successor.input.value;
     let user = match (&successor.decision, &successor.user) {
-        (Decision::Invalid(_), _) if value.is_empty() => return Err("no successor on this row".into()),
-        (Decision::Invalid(why), _) => return Err(format!("successor {value:?} is invalid: {why}")),
-        (Decision::NotFound(near), _) if near.is_empty() => return Err(format!("successor {value:?} not found")),
-        (Decision::NotFound(near), _) => return Err(format!("successor {value:?} not found (did you mean {}?)", near.join(", "))),
-        (Decision::Ambiguous(why), _) => return Err(format!("successor {value:?} is ambiguous: {why}")),
+        (Decision::Invalid(_), _) if value.is_empty() => {
+            return Err("no successor on this row".into());
+        }
+        (Decision::Invalid(why), _) => {
+            return Err(format!("successor {value:?} is invalid: {why}"));
+        }
+        (Decision::NotFound(near), _) if near.is_empty() => {
+            return Err(format!("successor {value:?} not found"));
+        }
+        (Decision::NotFound(near), _) => {
+            return Err(format!(
+                "successor {value:?} not found (did you mean {}?)",
+                near.join(", ")
+            ));
+        }
+        (Decision::Ambiguous(why), _) => {
+            return Err(format!("successor {value:?} is ambiguous: {why}"));
+        }
         (_, Some(user)) => user,
         (_, None) => return Err(format!("successor {value:?} not found")),
     };
@@ -110,7 +129,12 @@ pub fn draft(leaver: &Leaver) -> HandoverRow {
 
 /// The rows for one leaver: one per object found, or one for the row itself; `true` marks a
 /// row to move (its outcome is decided when it is carried out). `web` is the tenant's address.
-pub fn rows_for(leaver: &Leaver, found: &[Found], web: &str, dry_run: bool) -> Vec<(HandoverRow, bool)> {
+pub fn rows_for(
+    leaver: &Leaver,
+    found: &[Found],
+    web: &str,
+    dry_run: bool,
+) -> Vec<(HandoverRow, bool)> {
     let base = draft(leaver);
     if let Some((outcome, why)) = &leaver.problem {
         return vec![(HandoverRow { outcome: *outcome, error: why.clone(), ..base }, false)];
@@ -137,7 +161,10 @@ pub fn rows_for(leaver: &Leaver, found: &[Found], web: &str, dry_run: bool) -> V
             let to_move = match (&leaver.successor, object.kind.movable()) {
                 (_, false) => {
                     row.outcome = Moved::LeftForManualAction;
-                    row.error = format!("the API cannot move this: open {} and change it there", url(web, object.kind, &object.id));
+                    row.error = format!(
+                        "the API cannot move this: open {} and change it there",
+                        url(web, object.kind, &object.id)
+                    );
                     false
                 }
                 (Err(why), true) => {
@@ -163,7 +190,12 @@ mod tests {
     use crate::model::InputRow;
 
     fn user(id: char, name: &str, active: bool) -> DirUser {
-        DirUser { id: id.to_string().repeat(32), username: name.into(), is_active: active, ..Default::default() }
+        DirUser {
+            id: id.to_string().repeat(32),
+            username: name.into(),
+            is_active: active,
+            ..Default::default()
+        }
     }
 
     fn planned(row: usize, value: &str, who: Option<DirUser>, decision: Decision) -> PlannedRow {
@@ -185,7 +217,10 @@ mod tests {
             planned(3, "nobody", None, Decision::NotFound(vec!["nobody2".into()])),
         ];
         let paired = pair(&leavers, &successors);
-        assert_eq!(paired[0].successor.as_ref().unwrap_err(), "successor bo is also leaving (row 2)");
+        assert_eq!(
+            paired[0].successor.as_ref().unwrap_err(),
+            "successor bo is also leaving (row 2)"
+        );
         assert_eq!(paired[1].successor.as_ref().unwrap_err(), "successor cy is inactive");
         assert!(paired[2].successor.as_ref().unwrap_err().contains("did you mean nobody2"));
         assert_eq!(paired[2].problem.as_ref().unwrap().0, Moved::Failed);
@@ -201,10 +236,17 @@ mod tests {
             successor_input: "bo".into(),
             problem: None,
         };
-        let found = |kind, id: &str| Found { kind, id: id.into(), name: "x".into(), holder: "a".repeat(32) };
+        let found = |kind, id: &str| Found {
+            kind,
+            id: id.into(),
+            name: "x".into(),
+            holder: "a".repeat(32),
+        };
         let objects = [found(Kind::Tasks, "t1"), found(Kind::Queues, "q1")];
         let rows = rows_for(&leaver, &objects, "https://acme.my.workfront.com", false);
-        assert!(rows[0].1 && rows[0].0.new_value == "b".repeat(32) && rows[0].0.field == "assignedToID");
+        assert!(
+            rows[0].1 && rows[0].0.new_value == "b".repeat(32) && rows[0].0.field == "assignedToID"
+        );
         assert!(!rows[1].1 && rows[1].0.outcome == Moved::LeftForManualAction);
         assert!(rows[1].0.error.contains("https://acme.my.workfront.com/routingrule/view?ID=q1"));
         let dry = rows_for(&leaver, &objects, "w", true);

@@ -43,7 +43,13 @@ pub enum Moved {
 }
 
 impl Moved {
-    pub const ALL: [Moved; 5] = [Moved::Reassigned, Moved::WouldReassign, Moved::LeftForManualAction, Moved::Failed, Moved::Skipped];
+    pub const ALL: [Moved; 5] = [
+        Moved::Reassigned,
+        Moved::WouldReassign,
+        Moved::LeftForManualAction,
+        Moved::Failed,
+        Moved::Skipped,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -112,9 +118,12 @@ impl HandoverRow {
     fn from_cells(cells: &csv::StringRecord, place: &str) -> Result<HandoverRow, String> {
         let cell = |i: usize| cells.get(i).unwrap_or("").to_string();
         let text = |i: usize| unneutralise(cells.get(i).unwrap_or("")).to_string();
-        let outcome = Moved::from_label(&cell(11)).ok_or_else(|| format!("{place}: unknown outcome {:?}", cell(11)))?;
+        let outcome = Moved::from_label(&cell(11))
+            .ok_or_else(|| format!("{place}: unknown outcome {:?}", cell(11)))?;
         Ok(HandoverRow {
-            row: cell(0).parse().map_err(|_| format!("{place}: row {:?} is not a number", cell(0)))?,
+            row: cell(0)
+                .parse()
+                .map_err(|_| format!("{place}: row {:?} is not a number", cell(0)))?,
             leaver_id: cell(1),
             leaver: text(2),
             successor_id: cell(3),
@@ -144,9 +153,13 @@ pub struct HandoverWriter {
 impl HandoverWriter {
     /// Creates the report (new, mode 0600; an existing file only with `force`) with its header.
     pub fn create(path: &Path, force: bool) -> Result<HandoverWriter, String> {
-        let file = crate::output::create_journal(path, force).map_err(|e| format!("the handover report: {e}"))?;
+        let file = crate::output::create_journal(path, force)
+            .map_err(|e| format!("the handover report: {e}"))?;
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
-        writer.write_record(HEADER).and_then(|()| writer.flush().map_err(Into::into)).map_err(|e| format!("{}: {e}", path.display()))?;
+        writer
+            .write_record(HEADER)
+            .and_then(|()| writer.flush().map_err(Into::into))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(HandoverWriter { path: path.to_path_buf(), writer, rows: Vec::new() })
     }
 
@@ -161,7 +174,9 @@ impl HandoverWriter {
 
     /// Rewrites the report in input order (then by object) and returns its rows.
     pub fn finish(mut self) -> Result<Vec<HandoverRow>, String> {
-        self.rows.sort_by(|a, b| (a.row, &a.object_type, &a.object_id).cmp(&(b.row, &b.object_type, &b.object_id)));
+        self.rows.sort_by(|a, b| {
+            (a.row, &a.object_type, &a.object_id).cmp(&(b.row, &b.object_type, &b.object_id))
+        });
         let shown = self.path.display().to_string();
         let written = crate::output::write_file(&self.path, true, |file| {
             let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
@@ -171,7 +186,9 @@ impl HandoverWriter {
             }
             writer.flush()
         });
-        written.map_err(|e| format!("{shown}: could not sort the report ({e}); it is complete but in arrival order"))?;
+        written.map_err(|e| {
+            format!("{shown}: could not sort the report ({e}); it is complete but in arrival order")
+        })?;
         Ok(self.rows)
     }
 }
@@ -179,11 +196,18 @@ impl HandoverWriter {
 /// Reads a handover report back; refuses any other CSV, naming the file.
 pub fn read(path: &Path) -> Result<Vec<HandoverRow>, String> {
     let shown = path.display().to_string();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{shown}: {e}"))?;
     let mut records = reader.records();
     let header = records.next().transpose().map_err(|e| format!("{shown}: {e}"))?;
     if header.as_ref().is_none_or(|h| h.iter().collect::<Vec<_>>() != HEADER) {
-        return Err(format!("{shown}: not a handover report (its first line is not `{}`)", HEADER.join(",")));
+        return Err(format!(
+            "{shown}: not a handover report (its first line is not `{}`)",
+            HEADER.join(",")
+        ));
     }
     let mut rows = Vec::new();
     for (i, record) in records.enumerate() {

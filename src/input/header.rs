@@ -35,12 +35,24 @@ pub(crate) const HEADER_NAMES: &[&str] = &[
 ];
 
 /// Header names that mark the leaving-date column, compared the same way.
-pub(crate) const DATE_HEADERS: &[&str] =
-    &["lastday", "lastworkingday", "lastdayofwork", "enddate", "leavingdate", "deactivationdate", "terminationdate", "exitdate"];
+pub(crate) const DATE_HEADERS: &[&str] = &[
+    "lastday",
+    "lastworkingday",
+    "lastdayofwork",
+    "enddate",
+    "leavingdate",
+    "deactivationdate",
+    "terminationdate",
+    "exitdate",
+];
 
 /// Lower-cases and drops spaces, underscores, hyphens and dots: `E-mail Address` → `emailaddress`.
 pub(crate) fn normalise(header: &str) -> String {
-    header.chars().filter(|c| !matches!(c, ' ' | '_' | '-' | '.')).flat_map(char::to_lowercase).collect()
+    header
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A cell that can only be data: an email address or a 32-hex Workfront ID.
@@ -48,7 +60,9 @@ pub(crate) fn looks_like_identifier(cell: &str) -> bool {
     let cell = cell.trim();
     let is_hex_id = cell.len() == 32 && cell.bytes().all(|b| b.is_ascii_hexdigit());
     let is_email = match cell.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !cell.chars().any(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !cell.chars().any(char::is_whitespace)
+        }
         None => false,
     };
     is_hex_id || is_email
@@ -67,7 +81,9 @@ impl ColumnSpec {
         match text.trim().strip_prefix('#') {
             Some(n) => match n.trim().parse::<usize>() {
                 Ok(n) if n >= 1 => Ok(ColumnSpec::Position(n)),
-                _ => Err(format!("column {text:?}: a position is written #N with N from 1, e.g. '#2'")),
+                _ => Err(format!(
+                    "column {text:?}: a position is written #N with N from 1, e.g. '#2'"
+                )),
             },
             None => Ok(ColumnSpec::Name(text.trim().to_string())),
         }
@@ -109,15 +125,28 @@ pub struct ColumnChoice<'a> {
 
 /// Decides the layout from the first non-blank row. `place` says where that row is
 /// (`line 1`, `row 3`) and `source` names the file, for errors.
-pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: &str) -> Result<Layout, String> {
+pub fn layout(
+    first: &[String],
+    choice: &ColumnChoice<'_>,
+    source: &str,
+    place: &str,
+) -> Result<Layout, String> {
     let headers: Vec<String> = first.iter().map(|h| normalise(h)).collect();
     let cells = || first.iter().map(|c| format!("{:?}", c.trim())).collect::<Vec<_>>().join(", ");
     let holds_data = first.iter().any(|c| looks_like_identifier(c));
     let settle = "pass --column NAME (a header), --column '#N' (a position), or --no-header (the first row is data)";
     let find = |wanted: &str, what: &str| -> Result<usize, String> {
-        let hits: Vec<usize> = headers.iter().enumerate().filter(|(_, h)| **h == normalise(wanted)).map(|(i, _)| i).collect();
+        let hits: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h == normalise(wanted))
+            .map(|(i, _)| i)
+            .collect();
         match hits.as_slice() {
-            [] => Err(format!("{source}: {place}: no {what} named {wanted:?} (the first row has: {})", cells())),
+            [] => Err(format!(
+                "{source}: {place}: no {what} named {wanted:?} (the first row has: {})",
+                cells()
+            )),
             [one] => Ok(*one),
             many => Err(format!(
                 "{source}: {place}: {} columns are named {:?} (columns {}): pass --column '#N' to say which",
@@ -129,7 +158,9 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
     };
     let has_header = match (choice.no_header, choice.identifier) {
         (true, Some(ColumnSpec::Name(name))) => {
-            return Err(format!("--column {name:?} names a header, but --no-header says there is none: use --column '#N'"));
+            return Err(format!(
+                "--column {name:?} names a header, but --no-header says there is none: use --column '#N'"
+            ));
         }
         (true, _) => false,
         (false, Some(ColumnSpec::Name(_))) => {
@@ -145,7 +176,9 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
             let cell = first.get(n - 1).map_or("", |c| c.trim());
             if holds_data {
                 false
-            } else if headers.iter().any(|h| HEADER_NAMES.contains(&h.as_str()) || DATE_HEADERS.contains(&h.as_str()))
+            } else if headers
+                .iter()
+                .any(|h| HEADER_NAMES.contains(&h.as_str()) || DATE_HEADERS.contains(&h.as_str()))
                 || cell.is_empty()
                 || cell.chars().any(char::is_whitespace)
             {
@@ -175,7 +208,10 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
         Some(ColumnSpec::Position(n)) => *n - 1,
         Some(ColumnSpec::Name(name)) => find(name, "column")?,
         None if has_header => {
-            let name = HEADER_NAMES.iter().find(|name| headers.iter().any(|h| h == *name)).expect("a recognised header");
+            let name = HEADER_NAMES
+                .iter()
+                .find(|name| headers.iter().any(|h| h == *name))
+                .expect("a recognised header");
             find(name, "column")?
         }
         None if choice.no_header => 0,
@@ -191,16 +227,28 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
     };
     if let Some(ColumnSpec::Position(n)) = choice.identifier {
         if !has_header && *n > first.len() {
-            return Err(format!("{source}: {place}: --column '#{n}': the first row has only {} columns", first.len()));
+            return Err(format!(
+                "{source}: {place}: --column '#{n}': the first row has only {} columns",
+                first.len()
+            ));
         }
         if has_header && *n > first.len() {
-            return Err(format!("{source}: {place}: --column '#{n}': the header has only {} columns ({})", first.len(), cells()));
+            return Err(format!(
+                "{source}: {place}: --column '#{n}': the header has only {} columns ({})",
+                first.len(),
+                cells()
+            ));
         }
     }
     let date = match (choice.date, has_header) {
-        (Some(ColumnSpec::Position(n)), _) => {
-            Some((*n - 1, if has_header { first.get(n - 1).map_or("", |c| c.trim()).to_string() } else { String::new() }))
-        }
+        (Some(ColumnSpec::Position(n)), _) => Some((
+            *n - 1,
+            if has_header {
+                first.get(n - 1).map_or("", |c| c.trim()).to_string()
+            } else {
+                String::new()
+            },
+        )),
         (Some(ColumnSpec::Name(name)), true) => {
             let i = find(name, "date column")?;
             Some((i, first[i].trim().to_string()))
@@ -210,9 +258,10 @@ pub fn layout(first: &[String], choice: &ColumnChoice<'_>, source: &str, place: 
                 "{source}: {place}: --date-column {name:?} names a header, but the first row is data: use --date-column '#N'"
             ));
         }
-        (None, true) => {
-            DATE_HEADERS.iter().find_map(|name| headers.iter().position(|h| h == name)).map(|i| (i, first[i].trim().to_string()))
-        }
+        (None, true) => DATE_HEADERS
+            .iter()
+            .find_map(|name| headers.iter().position(|h| h == name))
+            .map(|i| (i, first[i].trim().to_string())),
         (None, false) => None,
     };
     let name = has_header.then(|| first[index].trim().to_string());
@@ -254,7 +303,8 @@ mod tests {
             "UPN",
             "SSO Username",
         ] {
-            let found = decide(&format!("Line Manager,{header},Last Day"), ColumnChoice::default()).unwrap();
+            let found = decide(&format!("Line Manager,{header},Last Day"), ColumnChoice::default())
+                .unwrap();
             assert_eq!((found.has_header, found.index), (true, 1), "{header}");
             assert_eq!(found.date, Some((2, "Last Day".into())), "{header}");
         }
@@ -266,7 +316,12 @@ mod tests {
     fn an_unknown_header_is_refused_with_what_to_pass() {
         let err = decide("Line Manager,Address,Last Day", ColumnChoice::default()).unwrap_err();
         assert!(err.starts_with("l.csv: line 1: no identifier column found"), "{err}");
-        assert!(err.contains("--column NAME") && err.contains("--column '#N'") && err.contains("--no-header"), "{err}");
+        assert!(
+            err.contains("--column NAME")
+                && err.contains("--column '#N'")
+                && err.contains("--no-header"),
+            "{err}"
+        );
         let err = decide("Sam Smith,sam@x.example", ColumnChoice::default()).unwrap_err();
         assert!(err.contains("its first cell is not an email"), "{err}");
     }
@@ -274,13 +329,28 @@ mod tests {
     #[test]
     fn positions_and_no_header() {
         let pos = ColumnSpec::parse("#2").unwrap();
-        let found = decide("Manager,Work Contact", ColumnChoice { identifier: Some(&pos), ..Default::default() }).unwrap();
-        assert_eq!((found.has_header, found.index, found.name.as_deref()), (true, 1, Some("Work Contact")));
-        let found = decide("boss,ada@x", ColumnChoice { identifier: Some(&pos), ..Default::default() }).unwrap();
+        let found = decide(
+            "Manager,Work Contact",
+            ColumnChoice { identifier: Some(&pos), ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!(
+            (found.has_header, found.index, found.name.as_deref()),
+            (true, 1, Some("Work Contact"))
+        );
+        let found =
+            decide("boss,ada@x", ColumnChoice { identifier: Some(&pos), ..Default::default() })
+                .unwrap();
         assert_eq!((found.has_header, found.index), (false, 1));
-        let err = decide("boss,jdoe", ColumnChoice { identifier: Some(&pos), ..Default::default() }).unwrap_err();
+        let err =
+            decide("boss,jdoe", ColumnChoice { identifier: Some(&pos), ..Default::default() })
+                .unwrap_err();
         assert!(err.contains("cannot tell whether the first row"), "{err}");
-        let found = decide("boss,jdoe", ColumnChoice { identifier: Some(&pos), no_header: true, ..Default::default() }).unwrap();
+        let found = decide(
+            "boss,jdoe",
+            ColumnChoice { identifier: Some(&pos), no_header: true, ..Default::default() },
+        )
+        .unwrap();
         assert_eq!((found.has_header, found.index), (false, 1));
         let found = decide("jdoe", ColumnChoice { no_header: true, ..Default::default() }).unwrap();
         assert_eq!((found.has_header, found.index), (false, 0));
@@ -294,7 +364,11 @@ mod tests {
         let err = decide("Email,Name,Email", ColumnChoice::default()).unwrap_err();
         assert!(err.contains("2 columns are named \"Email\" (columns 1 and 3)"), "{err}");
         let pos = ColumnSpec::parse("#3").unwrap();
-        let found = decide("Email,Name,Email", ColumnChoice { identifier: Some(&pos), ..Default::default() }).unwrap();
+        let found = decide(
+            "Email,Name,Email",
+            ColumnChoice { identifier: Some(&pos), ..Default::default() },
+        )
+        .unwrap();
         assert_eq!(found.index, 2);
     }
 }

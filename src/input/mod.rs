@@ -61,7 +61,10 @@ impl Input {
         }
         if !self.other_sheets.is_empty() {
             let names: Vec<String> = self.other_sheets.iter().map(|n| format!("{n:?}")).collect();
-            line.push_str(&format!("\nnote: the workbook has other sheets with data: {} (read one with --sheet NAME)", names.join(", ")));
+            line.push_str(&format!(
+                "\nnote: the workbook has other sheets with data: {} (read one with --sheet NAME)",
+                names.join(", ")
+            ));
         }
         line
     }
@@ -90,7 +93,11 @@ impl ReadOptions {
     }
 
     fn choice(&self) -> ColumnChoice<'_> {
-        ColumnChoice { identifier: self.column.as_ref(), date: self.date_column.as_ref(), no_header: self.no_header }
+        ColumnChoice {
+            identifier: self.column.as_ref(),
+            date: self.date_column.as_ref(),
+            no_header: self.no_header,
+        }
     }
 }
 
@@ -105,7 +112,9 @@ pub fn is_spreadsheet(path: &Path) -> bool {
 pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Input, String> {
     let source = path.display().to_string();
     if !is_spreadsheet(path) && options.sheet.is_some() {
-        return Err(format!("{source}: --sheet applies to spreadsheets (.xlsx, .xls, .ods), not CSV files"));
+        return Err(format!(
+            "{source}: --sheet applies to spreadsheets (.xlsx, .xls, .ods), not CSV files"
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{source}: {e}"))?;
     if is_spreadsheet(path) {
@@ -122,12 +131,19 @@ pub fn read_text(bytes: &[u8], source: &str, options: &ReadOptions) -> Result<In
     let Some(first) = records.next(&[])? else {
         return Err(format!("{source}: the file has no rows"));
     };
-    let layout = header::layout(&first.cells, &options.choice(), source, &format!("line {}", first.line))?;
-    let guarded: Vec<usize> = std::iter::once(layout.index).chain(layout.date.as_ref().map(|d| d.0)).collect();
+    let layout =
+        header::layout(&first.cells, &options.choice(), source, &format!("line {}", first.line))?;
+    let guarded: Vec<usize> =
+        std::iter::once(layout.index).chain(layout.date.as_ref().map(|d| d.0)).collect();
     let mut rows = Vec::new();
     let mut take = |line: u64, cells: &[String]| {
         let cell = |i: usize| cells.get(i).map_or("", |c| c.trim()).to_string();
-        rows.push(InputRow { row: rows.len() + 1, line, value: cell(layout.index), date: layout.date.as_ref().map(|d| cell(d.0)) });
+        rows.push(InputRow {
+            row: rows.len() + 1,
+            line,
+            value: cell(layout.index),
+            date: layout.date.as_ref().map(|d| cell(d.0)),
+        });
     };
     if !layout.has_header {
         take(first.line, &first.cells);
@@ -160,11 +176,21 @@ fn read_sheet(bytes: &[u8], source: &str, options: &ReadOptions) -> Result<Input
     let Some((&first_row, first)) = rows_of_sheet.next() else {
         return Err(format!("{shown}: the sheet has no rows"));
     };
-    let layout = header::layout(&sheet::dense(first), &options.choice(), &shown, &format!("row {first_row}"))?;
+    let layout = header::layout(
+        &sheet::dense(first),
+        &options.choice(),
+        &shown,
+        &format!("row {first_row}"),
+    )?;
     let mut rows = Vec::new();
     let mut take = |number: u32, cells: &[(u32, String)]| {
         let date = layout.date.as_ref().map(|d| sheet::cell(cells, d.0).to_string());
-        rows.push(InputRow { row: number as usize, line: u64::from(number), value: sheet::cell(cells, layout.index).to_string(), date });
+        rows.push(InputRow {
+            row: number as usize,
+            line: u64::from(number),
+            value: sheet::cell(cells, layout.index).to_string(),
+            date,
+        });
     };
     if !layout.has_header {
         take(first_row, first);
@@ -190,13 +216,19 @@ fn read_sheet(bytes: &[u8], source: &str, options: &ReadOptions) -> Result<Input
 }
 
 /// `column B "Work Email"` / `column 2 (no header)`, for the identifier and date columns.
-fn describe_columns(layout: &Layout, position: impl Fn(usize) -> String) -> (String, Option<String>) {
+fn describe_columns(
+    layout: &Layout,
+    position: impl Fn(usize) -> String,
+) -> (String, Option<String>) {
     let describe = |index: usize, name: Option<&str>| match name {
         Some(name) => format!("column {} {name:?}", position(index)),
         None => format!("column {} (no header)", position(index)),
     };
     let column = describe(layout.index, layout.name.as_deref());
-    let date = layout.date.as_ref().map(|(i, name)| describe(*i, layout.has_header.then_some(name.as_str())));
+    let date = layout
+        .date
+        .as_ref()
+        .map(|(i, name)| describe(*i, layout.has_header.then_some(name.as_str())));
     (column, date)
 }
 
@@ -205,7 +237,10 @@ mod tests {
     use super::*;
 
     fn read(text: &str, column: Option<&str>) -> Result<Input, String> {
-        let options = ReadOptions { column: column.map(|c| ColumnSpec::parse(c).unwrap()), ..ReadOptions::default() };
+        let options = ReadOptions {
+            column: column.map(|c| ColumnSpec::parse(c).unwrap()),
+            ..ReadOptions::default()
+        };
         read_text(text.as_bytes(), "leavers.csv", &options)
     }
 
@@ -255,11 +290,15 @@ mod tests {
 
     #[test]
     fn a_leaving_date_column_is_found_by_header_or_named() {
-        let input = read("Email;Last working day;Team\nada@x;2026-12-31;R\nbob@x;;S\n", None).unwrap();
+        let input =
+            read("Email;Last working day;Team\nada@x;2026-12-31;R\nbob@x;;S\n", None).unwrap();
         assert_eq!(input.date_column.as_deref(), Some("column 2 \"Last working day\""));
         let dates: Vec<Option<&str>> = input.rows.iter().map(|r| r.date.as_deref()).collect();
         assert_eq!(dates, [Some("2026-12-31"), Some("")]);
-        let named = ReadOptions { date_column: Some(ColumnSpec::parse("leaves").unwrap()), ..ReadOptions::default() };
+        let named = ReadOptions {
+            date_column: Some(ColumnSpec::parse("leaves").unwrap()),
+            ..ReadOptions::default()
+        };
         let input = read_text(b"email,leaves\nada@x,31.12.2026\n", "l.csv", &named).unwrap();
         assert_eq!(input.rows[0].date.as_deref(), Some("31.12.2026"));
         assert!(read("email,team\nada@x,R\n", None).unwrap().date_column.is_none());
@@ -275,9 +314,15 @@ mod tests {
         );
         assert!(read("email\n", None).unwrap_err().contains("no data rows"));
         assert!(read("", None).unwrap_err().contains("no rows"));
-        assert!(read("email\na@x\n", Some("login")).unwrap_err().contains("no column named \"login\""));
-        let err = read_text(&b"email\nok\n\xff\xfe\n"[..], "l.csv", &ReadOptions::default()).unwrap_err();
-        assert!(err.starts_with("l.csv: line 3: not UTF-8 text: pass --encoding windows-1252"), "{err}");
+        assert!(
+            read("email\na@x\n", Some("login")).unwrap_err().contains("no column named \"login\"")
+        );
+        let err =
+            read_text(&b"email\nok\n\xff\xfe\n"[..], "l.csv", &ReadOptions::default()).unwrap_err();
+        assert!(
+            err.starts_with("l.csv: line 3: not UTF-8 text: pass --encoding windows-1252"),
+            "{err}"
+        );
     }
 
     /// Generated CSVs with random quotes, delimiters and blank lines: every data line holds one
@@ -288,7 +333,16 @@ mod tests {
         let (mut read_ok, mut refused) = (0, 0);
         for case in 0..2_000 {
             let delimiter = *rng.pick(&[',', ';', '\t']);
-            let names = ["Ann", "\"Kiki", "Robert \"Bob\" Jones", "\"Lee, Sam\"", "O'Neil", "\"\"", "Zoë\"", "\"multi\nline\""];
+            let names = [
+                "Ann",
+                "\"Kiki",
+                "Robert \"Bob\" Jones",
+                "\"Lee, Sam\"",
+                "O'Neil",
+                "\"\"",
+                "Zoë\"",
+                "\"multi\nline\"",
+            ];
             let mut text = format!("name{delimiter}email{delimiter}note\n");
             let mut emails = Vec::new();
             for i in 0..rng.below(12) + 1 {
@@ -313,6 +367,9 @@ mod tests {
                 }
             }
         }
-        assert!(read_ok > 200 && refused > 200, "both paths are exercised: {read_ok} read, {refused} refused");
+        assert!(
+            read_ok > 200 && refused > 200,
+            "both paths are exercised: {read_ok} read, {refused} refused"
+        );
     }
 }

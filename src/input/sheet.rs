@@ -46,19 +46,28 @@ pub fn read(bytes: &[u8], source: &str, wanted: Option<&str>) -> Result<Sheet, S
     if is_zip {
         check_zip(bytes, source)?;
     }
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
     let sheets = workbook.sheets_metadata().to_vec();
-    let is_visible = |s: &calamine::Sheet| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet;
+    let is_visible =
+        |s: &calamine::Sheet| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet;
     let chosen = match wanted {
-        Some(wanted) => sheets.iter().find(|s| s.name == wanted).or_else(|| sheets.iter().find(|s| s.name.eq_ignore_ascii_case(wanted))),
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| s.name == wanted)
+            .or_else(|| sheets.iter().find(|s| s.name.eq_ignore_ascii_case(wanted))),
         None => sheets.iter().find(|s| is_visible(s)),
     };
     let Some(chosen) = chosen.cloned() else {
         let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
         return Err(match wanted {
-            Some(wanted) => format!("{source}: no sheet named {wanted:?} (it has: {})", names.join(", ")),
-            None => format!("{source}: the workbook has no visible worksheet (it has: {})", names.join(", ")),
+            Some(wanted) => {
+                format!("{source}: no sheet named {wanted:?} (it has: {})", names.join(", "))
+            }
+            None => format!(
+                "{source}: the workbook has no visible worksheet (it has: {})",
+                names.join(", ")
+            ),
         });
     };
     let shown = format!("{source} (sheet {:?})", chosen.name);
@@ -74,10 +83,13 @@ pub fn read(bytes: &[u8], source: &str, wanted: Option<&str>) -> Result<Sheet, S
 
 /// Refuses a zip that declares more content than [`MAX_UNZIPPED`] (a zip bomb).
 fn check_zip(bytes: &[u8], source: &str) -> Result<(), String> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| format!("{source}: cannot read the spreadsheet: {e}"))?;
         total = total.saturating_add(entry.size());
     }
     if total > MAX_UNZIPPED {
@@ -91,7 +103,12 @@ fn check_zip(bytes: &[u8], source: &str) -> Result<(), String> {
 }
 
 /// The non-empty cells of one sheet, at most `limit` of them (and never more than [`MAX_CELLS`]).
-fn cells(workbook: &mut Sheets<Cursor<&[u8]>>, name: &str, shown: &str, limit: usize) -> Result<SparseRows, String> {
+fn cells(
+    workbook: &mut Sheets<Cursor<&[u8]>>,
+    name: &str,
+    shown: &str,
+    limit: usize,
+) -> Result<SparseRows, String> {
     let mut rows = SparseRows::new();
     let mut count = 0usize;
     let mut add = |row: u32, col: u32, data: Data| -> Result<bool, String> {
@@ -101,7 +118,9 @@ fn cells(workbook: &mut Sheets<Cursor<&[u8]>>, name: &str, shown: &str, limit: u
         }
         count += 1;
         if count > MAX_CELLS {
-            return Err(format!("{shown}: more than {MAX_CELLS} cells: refusing it (save the leavers alone as a CSV)"));
+            return Err(format!(
+                "{shown}: more than {MAX_CELLS} cells: refusing it (save the leavers alone as a CSV)"
+            ));
         }
         rows.entry(row + 1).or_default().push((col, text));
         Ok(count < limit)

@@ -32,10 +32,14 @@ impl TextEncoding {
     pub fn parse(text: &str) -> Result<TextEncoding, String> {
         match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
-            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => Ok(TextEncoding::Windows1252),
+            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => {
+                Ok(TextEncoding::Windows1252)
+            }
             "utf-16le" | "utf16le" => Ok(TextEncoding::Utf16Le),
             "utf-16be" | "utf16be" => Ok(TextEncoding::Utf16Be),
-            _ => Err(format!("--encoding {text:?}: use windows-1252, latin1, utf-8, utf-16le or utf-16be")),
+            _ => Err(format!(
+                "--encoding {text:?}: use windows-1252, latin1, utf-8, utf-16le or utf-16be"
+            )),
         }
     }
 
@@ -51,7 +55,11 @@ impl TextEncoding {
 
 /// Decodes a text file: a BOM decides, else `forced`, else strict UTF-8. Returns the text and
 /// the encoding's name.
-pub fn decode<'a>(bytes: &'a [u8], forced: Option<TextEncoding>, source: &str) -> Result<(Cow<'a, str>, &'static str), String> {
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    forced: Option<TextEncoding>,
+    source: &str,
+) -> Result<(Cow<'a, str>, &'static str), String> {
     let (encoding, body) = match Encoding::for_bom(bytes) {
         Some((encoding, bom)) => (encoding, &bytes[bom..]),
         None => (forced.map_or(UTF_8, TextEncoding::encoding), bytes),
@@ -107,7 +115,11 @@ pub struct Records<'t> {
 
 impl<'t> Records<'t> {
     pub fn new(text: &'t str, source: &str, delimiter: u8) -> Self {
-        let reader = csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).flexible(false).from_reader(text.as_bytes());
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .flexible(false)
+            .from_reader(text.as_bytes());
         Records { reader, record: csv::StringRecord::new(), source: source.to_string(), delimiter }
     }
 
@@ -125,7 +137,10 @@ impl<'t> Records<'t> {
             }
             let line = self.record.position().map_or(0, csv::Position::line);
             self.check_line_breaks(line, guarded)?;
-            return Ok(Some(Record { line, cells: self.record.iter().map(String::from).collect() }));
+            return Ok(Some(Record {
+                line,
+                cells: self.record.iter().map(String::from).collect(),
+            }));
         }
     }
 
@@ -158,7 +173,9 @@ impl<'t> Records<'t> {
 
     fn looks_like_a_row(&self, line: &str) -> bool {
         line.as_bytes().contains(&self.delimiter)
-            || line.split(|c: char| c.is_whitespace() || c == '"' || c == ';' || c == ',' || c == '\t').any(looks_like_identifier)
+            || line
+                .split(|c: char| c.is_whitespace() || c == '"' || c == ';' || c == ',' || c == '\t')
+                .any(looks_like_identifier)
     }
 }
 
@@ -191,17 +208,25 @@ mod tests {
 
     #[test]
     fn boms_and_forced_encodings_decode() {
-        let utf16: Vec<u8> =
-            [0xFF, 0xFE].into_iter().chain("email\tname\nj\u{e9}@x\tJ\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("email\tname\nj\u{e9}@x\tJ\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         let (text, name) = decode(&utf16, None, "l.txt").unwrap();
         assert_eq!((text.as_ref(), name), ("email\tname\nj\u{e9}@x\tJ\n", "UTF-16LE"));
         assert_eq!(sniff_delimiter(&text), b'\t');
-        let utf16be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("a@x\n".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("a@x\n".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
         assert_eq!(decode(&utf16be, None, "l").unwrap().0, "a@x\n");
         let latin = b"email\njos\xe9@x\n";
         let err = decode(latin, None, "l.csv").unwrap_err();
         assert!(err.contains("line 2") && err.contains("--encoding windows-1252"), "{err}");
-        assert_eq!(decode(latin, Some(TextEncoding::Windows1252), "l").unwrap().0, "email\njos\u{e9}@x\n");
+        assert_eq!(
+            decode(latin, Some(TextEncoding::Windows1252), "l").unwrap().0,
+            "email\njos\u{e9}@x\n"
+        );
         let no_bom: Vec<u8> = "a@x\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert_eq!(decode(&no_bom, TextEncoding::parse("UTF-16LE").ok(), "l").unwrap().0, "a@x\n");
         assert_eq!(decode(b"\xEF\xBB\xBFa@x", None, "l").unwrap().0, "a@x");

@@ -91,30 +91,56 @@ pub use super::reply::{Reply, error};
 
 impl ApiRequest {
     /// Parses the path after `/attask/api/`, the verb, query, headers and body.
-    pub fn parse(path: &str, method: &Method, raw_query: Option<&str>, headers: HeaderMap, body: &[u8]) -> Result<ApiRequest, Reply> {
+    pub fn parse(
+        path: &str,
+        method: &Method,
+        raw_query: Option<&str>,
+        headers: HeaderMap,
+        body: &[u8],
+    ) -> Result<ApiRequest, Reply> {
         let mut segments = path.split('/').filter(|s| !s.is_empty());
         let mut first = segments.next().unwrap_or("");
         if is_version(first) {
             first = segments.next().unwrap_or("");
-        } else if first.starts_with(['v', 'V']) && first[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(error(StatusCode::NOT_FOUND, "NotFoundException", &format!("unknown API version {first}")));
+        } else if first.starts_with(['v', 'V'])
+            && first[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(error(
+                StatusCode::NOT_FOUND,
+                "NotFoundException",
+                &format!("unknown API version {first}"),
+            ));
         }
         let objcode = first.to_ascii_uppercase();
         let target = segments.next().map(str::to_string);
-        let query: Vec<(String, String)> = raw_query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let query: Vec<(String, String)> =
+            raw_query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let mut form = Vec::new();
         let mut json_body = None;
         if content_type.starts_with("application/json")
             || (content_type.is_empty() && body.first().is_some_and(|b| matches!(b, b'{' | b'[')))
         {
-            json_body = Some(serde_json::from_slice(body).map_err(|e| format!("JSON parsing error: {e}")));
-        } else if content_type.starts_with("application/x-www-form-urlencoded") && *method == Method::POST {
+            json_body =
+                Some(serde_json::from_slice(body).map_err(|e| format!("JSON parsing error: {e}")));
+        } else if content_type.starts_with("application/x-www-form-urlencoded")
+            && *method == Method::POST
+        {
             form = serde_urlencoded::from_bytes(body).unwrap_or_default();
         }
-        let override_method = query.iter().chain(form.iter()).find(|(k, _)| k == "method").map(|(_, v)| v.to_ascii_uppercase());
+        let override_method = query
+            .iter()
+            .chain(form.iter())
+            .find(|(k, _)| k == "method")
+            .map(|(_, v)| v.to_ascii_uppercase());
         let method = match override_method.as_deref() {
-            Some(m @ ("GET" | "PUT" | "POST" | "DELETE")) => Method::from_bytes(m.as_bytes()).expect("a valid verb"),
+            Some(m @ ("GET" | "PUT" | "POST" | "DELETE")) => {
+                Method::from_bytes(m.as_bytes()).expect("a valid verb")
+            }
             _ => method.clone(),
         };
         Ok(ApiRequest { method, objcode, target, query, form, json: json_body, headers })
@@ -158,13 +184,16 @@ impl ApiRequest {
     pub fn reads_by_id(&self) -> bool {
         match self.kind() {
             Kind::Get | Kind::ObjectGet => true,
-            Kind::Search | Kind::ObjectSearch => self.params().iter().any(|(k, v)| k == "ID" && v != "$$USER.ID"),
+            Kind::Search | Kind::ObjectSearch => {
+                self.params().iter().any(|(k, v)| k == "ID" && v != "$$USER.ID")
+            }
             _ => false,
         }
     }
 
     pub fn is_mutating(&self) -> bool {
-        matches!(self.method, Method::PUT | Method::POST | Method::DELETE) && self.kind() != Kind::Login
+        matches!(self.method, Method::PUT | Method::POST | Method::DELETE)
+            && self.kind() != Kind::Login
     }
 
     /// Did a secret travel in the URL? `(api key, password or session)`.
@@ -177,17 +206,26 @@ impl ApiRequest {
 fn is_version(segment: &str) -> bool {
     let Some(rest) = segment.strip_prefix(['v', 'V']) else { return false };
     let mut parts = rest.split('.');
-    let digits = |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    let digits =
+        |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
 }
 
 fn bad(e: BadQuery) -> Reply {
-    let class = if e.0.contains("limit") || e.0.contains("$$") { "IllegalArgumentException" } else { "InvalidParameterException" };
+    let class = if e.0.contains("limit") || e.0.contains("$$") {
+        "IllegalArgumentException"
+    } else {
+        "InvalidParameterException"
+    };
     error(StatusCode::UNPROCESSABLE_ENTITY, class, &e.0)
 }
 
 fn not_found(id: &str) -> Reply {
-    error(StatusCode::NOT_FOUND, "NotFoundException", &format!("User with primary key value(s) \"{id}\" not found"))
+    error(
+        StatusCode::NOT_FOUND,
+        "NotFoundException",
+        &format!("User with primary key value(s) \"{id}\" not found"),
+    )
 }
 
 /// Answers one request; `seq` is its sequence number (unstable order, lost writes).
@@ -219,14 +257,19 @@ pub fn handle(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
         Kind::Get => get(state, req, caller),
         Kind::Update => update_one(state, req, seq),
         Kind::BulkUpdate => update_bulk(state, req),
-        _ => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("{} on USER is not supported here", req.method)),
+        _ => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidParameterException",
+            &format!("{} on USER is not supported here", req.method),
+        ),
     }
 }
 
 /// Checks an IMS access token (`Authorization: Bearer` with `x-gw-ims-org-id`): the caller is
 /// the credential's technical account.
 fn authenticate_bearer(state: &SimState, req: &ApiRequest, token: &str) -> Result<u128, Reply> {
-    let refused = |message: &str| Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", message));
+    let refused =
+        |message: &str| Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", message));
     let (Some(app), Some(account)) = (&state.credentials.ims, state.technical_account) else {
         return refused("You are not currently logged in");
     };
@@ -257,25 +300,42 @@ fn authenticate(state: &SimState, req: &ApiRequest) -> Result<u128, Reply> {
         && expires <= std::time::Instant::now()
     {
         state.stats_mut().expired_sessions += 1;
-        return Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", "Your session has expired"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationException",
+            "Your session has expired",
+        ));
     }
-    let authentic = key.is_some_and(|k| k == state.credentials.api_key) || matches!(session_state, Some(Some(_)));
+    let authentic = key.is_some_and(|k| k == state.credentials.api_key)
+        || matches!(session_state, Some(Some(_)));
     if !authentic {
-        return Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", "You are not currently logged in"));
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationException",
+            "You are not currently logged in",
+        ));
     }
     let tenant = state.tenant();
     let api_user = tenant.api_user;
     match tenant.index_of(api_user) {
         Some(i) if tenant.users[i].is_active => Ok(api_user),
-        _ => Err(error(StatusCode::UNAUTHORIZED, "AuthenticationException", "The user this key belongs to is not active")),
+        _ => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationException",
+            "The user this key belongs to is not active",
+        )),
     }
 }
 
 fn check_password(state: &SimState, req: &ApiRequest) -> Result<(), Reply> {
     let tenant = state.tenant();
     let api_user = &tenant.users[tenant.index_of(tenant.api_user).expect("the API user exists")];
-    let username_ok = req.param("username").is_some_and(|u| u.eq_ignore_ascii_case(&api_user.username));
-    if username_ok && req.param("password") == Some(state.credentials.password.as_str()) && api_user.is_active {
+    let username_ok =
+        req.param("username").is_some_and(|u| u.eq_ignore_ascii_case(&api_user.username));
+    if username_ok
+        && req.param("password") == Some(state.credentials.password.as_str())
+        && api_user.is_active
+    {
         Ok(())
     } else {
         let message = "That username/password combination wasn't quite right. Please try again.";
@@ -299,15 +359,24 @@ fn login(state: &SimState, req: &ApiRequest) -> Reply {
         return reply;
     }
     let tenant = state.tenant();
-    let session = format!("{:032x}", u128::from(crate::rng::mix(state.next_sequence() ^ state.faults.seed)) << 64 | 0x5e55);
+    let session = format!(
+        "{:032x}",
+        u128::from(crate::rng::mix(state.next_sequence() ^ state.faults.seed)) << 64 | 0x5e55
+    );
     state.sessions_mut().insert(session.clone(), None);
-    ok(json!({ "sessionID": session, "userID": format!("{:032x}", tenant.api_user), "versionInformation": {"currentAPIVersion": "22.0"} }))
+    ok(
+        json!({ "sessionID": session, "userID": format!("{:032x}", tenant.api_user), "versionInformation": {"currentAPIVersion": "22.0"} }),
+    )
 }
 
 fn api_key_action(state: &SimState, req: &ApiRequest) -> Reply {
     let action = req.param("action").unwrap_or("");
     if req.method != Method::PUT {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("action {action} needs method=put"));
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidParameterException",
+            &format!("action {action} needs method=put"),
+        );
     }
     if let Some(reply) = legacy_refused(state) {
         return reply;
@@ -320,7 +389,11 @@ fn api_key_action(state: &SimState, req: &ApiRequest) -> Reply {
         // The existing key, or "" when the user has none.
         "getApiKey" => {
             state.stats_mut().api_keys_got += 1;
-            let key = if has_key.load(std::sync::atomic::Ordering::SeqCst) { state.credentials.api_key.as_str() } else { "" };
+            let key = if has_key.load(std::sync::atomic::Ordering::SeqCst) {
+                state.credentials.api_key.as_str()
+            } else {
+                ""
+            };
             ok(json!({ "result": key }))
         }
         // A key is made (on a real tenant, this rotates it, breaking the user's other scripts).
@@ -329,13 +402,21 @@ fn api_key_action(state: &SimState, req: &ApiRequest) -> Reply {
             has_key.store(true, std::sync::atomic::Ordering::SeqCst);
             ok(json!({ "result": state.credentials.api_key }))
         }
-        other => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &format!("unknown action {other}")),
+        other => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidParameterException",
+            &format!("unknown action {other}"),
+        ),
     }
 }
 
 /// The query as `caller` may run it: a caller who is not a System Administrator sees only its
 /// home group (and itself).
-fn query_for(state: &SimState, req: &ApiRequest, caller: u128) -> Result<Query, super::query::BadQuery> {
+fn query_for(
+    state: &SimState,
+    req: &ApiRequest,
+    caller: u128,
+) -> Result<Query, super::query::BadQuery> {
     let mut query = Query::parse(&req.params(), caller)?;
     if let Some((group, false)) = caller_role(state, caller) {
         query.restrict_to(group, caller);
@@ -356,7 +437,8 @@ fn search(state: &SimState, req: &ApiRequest, caller: u128, seq: u64) -> Reply {
     };
     let tenant = state.tenant();
     let rotation = crate::rng::mix(seq ^ state.faults.seed.rotate_left(17));
-    let page: Vec<Value> = query.page(&tenant, rotation).into_iter().map(|u| query.render(u)).collect();
+    let page: Vec<Value> =
+        query.page(&tenant, rotation).into_iter().map(|u| query.render(u)).collect();
     ok(Value::Array(page))
 }
 
@@ -372,7 +454,9 @@ fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
         Some((group, false)) => u.home_group == group || u.id == caller,
         _ => true,
     };
-    let lookup = |text: &str| parse_id(text).and_then(|id| tenant.index_of(id)).map(|i| &tenant.users[i]).filter(visible);
+    let lookup = |text: &str| {
+        parse_id(text).and_then(|id| tenant.index_of(id)).map(|i| &tenant.users[i]).filter(visible)
+    };
     // `id=A,B` and `id=A&id=B` both name several users.
     let ids: Vec<String> = req
         .params()
@@ -385,7 +469,11 @@ fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
             Some(user) => ok(render_user(user, &fields, all)),
             None => not_found(id),
         },
-        (None, []) => error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", "GET USER needs an ID or id="),
+        (None, []) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidParameterException",
+            "GET USER needs an ID or id=",
+        ),
         // One ID answers an object, like `user/<ID>`.
         (None, [id]) => match lookup(id) {
             Some(user) => ok(render_user(user, &fields, all)),
@@ -395,7 +483,12 @@ fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
         // reading of undocumented behaviour, so the client must not depend on the lenient one).
         (None, many) => match many.iter().find(|id| lookup(id).is_none()) {
             Some(missing) => not_found(missing),
-            None => ok(Value::Array(many.iter().filter_map(|id| lookup(id)).map(|u| render_user(u, &fields, all)).collect())),
+            None => ok(Value::Array(
+                many.iter()
+                    .filter_map(|id| lookup(id))
+                    .map(|u| render_user(u, &fields, all))
+                    .collect(),
+            )),
         },
     }
 }
@@ -403,18 +496,23 @@ fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
 /// The changes a single update asks for: `updates` (query, POST form or JSON body) plus plain
 /// field parameters.
 pub(super) fn requested_changes(req: &ApiRequest) -> Result<Map<String, Value>, Reply> {
-    let parse_err = |e: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &e);
+    let parse_err =
+        |e: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &e);
     let mut changes = Map::new();
     if let Some(text) = req.param("updates") {
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => changes.extend(map),
-            Ok(_) => return Err(parse_err("JSON parsing error: updates must be one object".into())),
+            Ok(_) => {
+                return Err(parse_err("JSON parsing error: updates must be one object".into()));
+            }
             Err(e) => return Err(parse_err(format!("JSON parsing error: {e}"))),
         }
     }
     match &req.json {
         Some(Ok(Value::Object(map))) => changes.extend(map.clone()),
-        Some(Ok(_)) => return Err(parse_err("JSON parsing error: the body must be one object".into())),
+        Some(Ok(_)) => {
+            return Err(parse_err("JSON parsing error: the body must be one object".into()));
+        }
         Some(Err(e)) => return Err(parse_err(e.clone())),
         None => {}
     }
@@ -427,8 +525,13 @@ pub(super) fn requested_changes(req: &ApiRequest) -> Result<Map<String, Value>, 
 }
 
 /// Checks every change against a user; returns the changed copy without storing it.
-fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u128>) -> Result<User, Reply> {
-    let invalid = |m: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &m);
+fn apply(
+    user: &User,
+    changes: &Map<String, Value>,
+    admin_email_user: Option<u128>,
+) -> Result<User, Reply> {
+    let invalid =
+        |m: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &m);
     let mut next = user.clone();
     for (key, value) in changes {
         match key.as_str() {
@@ -438,7 +541,11 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
                     Value::Bool(b) => *b,
                     Value::String(s) if s.eq_ignore_ascii_case("true") => true,
                     Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-                    other => return Err(invalid(format!("Invalid Parameter: isActive must be true or false, not {other}"))),
+                    other => {
+                        return Err(invalid(format!(
+                            "Invalid Parameter: isActive must be true or false, not {other}"
+                        )));
+                    }
                 };
             }
             "firstName" | "lastName" | "emailAddr" => {
@@ -458,21 +565,35 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
                     Value::String(text) if text.is_empty() => None,
                     Value::String(text) => match super::schedule::store_date(text) {
                         Some((stored, at)) => Some((stored.into(), at)),
-                        None => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"))),
+                        None => {
+                            return Err(invalid(format!(
+                                "Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"
+                            )));
+                        }
                     },
-                    other => return Err(invalid(format!("Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"))),
+                    other => {
+                        return Err(invalid(format!(
+                            "Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"
+                        )));
+                    }
                 };
             }
             "accessLevelID" => {
                 next.access_level = match value.as_str().and_then(parse_id) {
                     Some(level) => Some(level),
-                    None => return Err(invalid(format!("Invalid Parameter: accessLevelID {value} is not an access level ID"))),
+                    None => {
+                        return Err(invalid(format!(
+                            "Invalid Parameter: accessLevelID {value} is not an access level ID"
+                        )));
+                    }
                 };
             }
             "isAdmin" | "name" | "username" | "licenseType" | "lastLoginDate" => {
                 return Err(invalid(format!("Invalid Parameter: {key} is read-only here")));
             }
-            other => return Err(invalid(format!("Invalid Parameter: {other} is not a USER field"))),
+            other => {
+                return Err(invalid(format!("Invalid Parameter: {other} is not a USER field")));
+            }
         }
     }
     if user.is_active && !next.is_active && admin_email_user == Some(user.id) {
@@ -484,7 +605,8 @@ fn apply(user: &User, changes: &Map<String, Value>, admin_email_user: Option<u12
         next.access_level = None;
     }
     if !user.is_active && next.is_active && next.access_level.is_none() {
-        let message = "Invalid Parameter: accessLevelID. Choose an access level to reactivate this user.";
+        let message =
+            "Invalid Parameter: accessLevelID. Choose an access level to reactivate this user.";
         return Err(invalid(message.into()));
     }
     Ok(next)
@@ -531,7 +653,9 @@ fn update_one(state: &SimState, req: &ApiRequest, seq: u64) -> Reply {
 fn update_bulk(state: &SimState, req: &ApiRequest) -> Reply {
     let invalid = |m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", m);
     let parsed = match (req.param("updates"), &req.json) {
-        (Some(text), _) => serde_json::from_str::<Value>(text).map_err(|e| format!("JSON parsing error: {e}")),
+        (Some(text), _) => {
+            serde_json::from_str::<Value>(text).map_err(|e| format!("JSON parsing error: {e}"))
+        }
         (None, Some(body)) => body.clone(),
         (None, None) => return invalid("a bulk update needs updates=[...]"),
     };
@@ -541,7 +665,10 @@ fn update_bulk(state: &SimState, req: &ApiRequest) -> Reply {
         Err(e) => return invalid(&e),
     };
     if items.is_empty() || items.len() > MAX_BULK {
-        return invalid(&format!("Max Number of Batch Creates/Updates is {MAX_BULK} (got {})", items.len()));
+        return invalid(&format!(
+            "Max Number of Batch Creates/Updates is {MAX_BULK} (got {})",
+            items.len()
+        ));
     }
     let atomic = req.param("atomic").is_some_and(|a| a.eq_ignore_ascii_case("true"));
     let (fields, all) = match parse_fields(&req.params()) {
@@ -551,11 +678,14 @@ fn update_bulk(state: &SimState, req: &ApiRequest) -> Reply {
     let mut tenant = state.tenant_mut();
     let mut staged = Vec::with_capacity(items.len());
     for item in &items {
-        let Some(changes) = item.as_object() else { return invalid("each bulk item must be an object") };
+        let Some(changes) = item.as_object() else {
+            return invalid("each bulk item must be an object");
+        };
         let id_text = changes.get("ID").and_then(Value::as_str).unwrap_or("");
         let checked = match parse_id(id_text).and_then(|id| tenant.index_of(id)) {
             None => Err(not_found(id_text)),
-            Some(index) => apply(&tenant.users[index], changes, tenant.admin_email_user).map(|next| (index, next)),
+            Some(index) => apply(&tenant.users[index], changes, tenant.admin_email_user)
+                .map(|next| (index, next)),
         };
         match (checked, atomic) {
             (Ok(step), true) => staged.push(step),
@@ -582,23 +712,54 @@ mod tests {
 
     #[test]
     fn versions_and_object_codes_parse() {
-        let r = ApiRequest::parse("v22.0/User/search", &Method::GET, Some("a=1"), HeaderMap::new(), b"").unwrap();
+        let r = ApiRequest::parse(
+            "v22.0/User/search",
+            &Method::GET,
+            Some("a=1"),
+            HeaderMap::new(),
+            b"",
+        )
+        .unwrap();
         assert_eq!((r.objcode.as_str(), r.kind()), ("USER", Kind::Search));
         let r = ApiRequest::parse("user/count", &Method::GET, None, HeaderMap::new(), b"").unwrap();
         assert_eq!(r.kind(), Kind::Count, "no version means Default");
-        assert!(ApiRequest::parse("v22/user/search", &Method::GET, None, HeaderMap::new(), b"").is_err());
+        assert!(
+            ApiRequest::parse("v22/user/search", &Method::GET, None, HeaderMap::new(), b"")
+                .is_err()
+        );
     }
 
     #[test]
     fn method_override_and_put_form_body() {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
-        let r = ApiRequest::parse("v22.0/user/abc", &Method::PUT, None, headers.clone(), b"updates=%7B%7D").unwrap();
+        let r = ApiRequest::parse(
+            "v22.0/user/abc",
+            &Method::PUT,
+            None,
+            headers.clone(),
+            b"updates=%7B%7D",
+        )
+        .unwrap();
         assert!(r.form.is_empty(), "a PUT's form body is ignored");
-        let r = ApiRequest::parse("v22.0/user/abc", &Method::POST, None, headers, b"method=PUT&isActive=False").unwrap();
+        let r = ApiRequest::parse(
+            "v22.0/user/abc",
+            &Method::POST,
+            None,
+            headers,
+            b"method=PUT&isActive=False",
+        )
+        .unwrap();
         assert_eq!((r.method.clone(), r.kind()), (Method::PUT, Kind::Update));
         assert!(r.is_mutating());
-        let r = ApiRequest::parse("v22.0/user/abc", &Method::GET, Some("method=put"), HeaderMap::new(), b"").unwrap();
+        let r = ApiRequest::parse(
+            "v22.0/user/abc",
+            &Method::GET,
+            Some("method=put"),
+            HeaderMap::new(),
+            b"",
+        )
+        .unwrap();
         assert!(r.is_mutating(), "GET with method=put is a write");
     }
 }

@@ -22,7 +22,9 @@ use super::state::SimState;
 /// Answers one token request.
 pub fn token(state: &SimState, form: &[(String, String)]) -> (StatusCode, Value) {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let bad = |error: &str, description: &str| (StatusCode::BAD_REQUEST, json!({ "error": error, "error_description": description }));
+    let bad = |error: &str, description: &str| {
+        (StatusCode::BAD_REQUEST, json!({ "error": error, "error_description": description }))
+    };
     let Some(app) = &state.credentials.ims else {
         return bad("invalid_client", "no such client");
     };
@@ -38,8 +40,14 @@ pub fn token(state: &SimState, form: &[(String, String)]) -> (StatusCode, Value)
     if client_id != app.client_id || secret != app.client_secret {
         return bad("invalid_client", "invalid client_id or client_secret");
     }
-    let token = format!("eyIMS.{:032x}", u128::from(crate::rng::mix(state.next_sequence() ^ state.faults.seed)) << 64 | 0x1e5);
+    let token = format!(
+        "eyIMS.{:032x}",
+        u128::from(crate::rng::mix(state.next_sequence() ^ state.faults.seed)) << 64 | 0x1e5
+    );
     state.bearers_mut().insert(token.clone(), Instant::now() + app.ttl);
     state.stats_mut().ims_tokens += 1;
-    (StatusCode::OK, json!({ "access_token": token, "token_type": "bearer", "expires_in": app.ttl.as_secs().max(1) }))
+    (
+        StatusCode::OK,
+        json!({ "access_token": token, "token_type": "bearer", "expires_in": app.ttl.as_secs().max(1) }),
+    )
 }

@@ -99,7 +99,12 @@ impl Drop for SimHandle {
 }
 
 /// Binds `addr` (e.g. `127.0.0.1:0`) and serves `tenant` in a background task.
-pub async fn start(addr: &str, tenant: Tenant, credentials: Credentials, faults: Faults) -> std::io::Result<SimHandle> {
+pub async fn start(
+    addr: &str,
+    tenant: Tenant,
+    credentials: Credentials,
+    faults: Faults,
+) -> std::io::Result<SimHandle> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(SimState::new(tenant, credentials, faults));
@@ -107,7 +112,13 @@ pub async fn start(addr: &str, tenant: Tenant, credentials: Credentials, faults:
     let task = tokio::spawn(serve(listener, state.clone(), async {
         let _ = rx.await;
     }));
-    Ok(SimHandle { base_url: format!("http://{addr}"), addr, state, shutdown: Some(tx), task: Some(task) })
+    Ok(SimHandle {
+        base_url: format!("http://{addr}"),
+        addr,
+        state,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 /// The OAuth2 application from `--oauth-public-key` and friends, if asked for.
@@ -215,6 +226,10 @@ mod tests {
         let cli = crate::cli::Cli::try_parse_from(["wf-offboard", "sim"]).unwrap();
         let crate::cli::Command::Sim(args) = cli.command else { panic!("sim") };
         assert_eq!(args.password, super::DEFAULT_PASSWORD);
-        assert_eq!((args.users, args.seed), (crate::demo::DEMO_USERS, crate::demo::DEMO_SEED), "the sample fits the default tenant");
+        assert_eq!(
+            (args.users, args.seed),
+            (crate::demo::DEMO_USERS, crate::demo::DEMO_SEED),
+            "the sample fits the default tenant"
+        );
     }
 }

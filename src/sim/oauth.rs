@@ -24,17 +24,28 @@ use super::state::SimState;
 pub use super::apps::OAuthApp;
 
 fn refused(description: &str) -> (StatusCode, Value) {
-    (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_grant", "error_description": description }))
+    (
+        StatusCode::UNAUTHORIZED,
+        json!({ "error": "invalid_grant", "error_description": description }),
+    )
 }
 
 /// Answers one exchange.
 pub fn exchange(state: &SimState, form: &[(String, String)]) -> (StatusCode, Value) {
     let Some(app) = &state.credentials.oauth else {
-        return (StatusCode::NOT_FOUND, json!({ "error": "not_found", "error_description": "no OAuth2 application is set up" }));
+        return (
+            StatusCode::NOT_FOUND,
+            json!({ "error": "not_found", "error_description": "no OAuth2 application is set up" }),
+        );
     };
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    if field("client_id") != Some(app.client_id.as_str()) || field("client_secret") != Some(app.client_secret.as_str()) {
-        return (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_client", "error_description": "unknown client or wrong secret" }));
+    if field("client_id") != Some(app.client_id.as_str())
+        || field("client_secret") != Some(app.client_secret.as_str())
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "invalid_client", "error_description": "unknown client or wrong secret" }),
+        );
     }
     let Some(jwt) = field("jwt_token") else { return refused("no jwt_token") };
     let claims = match verify(jwt, &app.public_key) {
@@ -50,29 +61,47 @@ pub fn exchange(state: &SimState, form: &[(String, String)]) -> (StatusCode, Val
         return refused("iss is not this customer's ID");
     }
     let api_user = format!("{:032x}", state.tenant().api_user);
-    if !claims.get("sub").and_then(Value::as_str).is_some_and(|sub| sub.eq_ignore_ascii_case(&api_user)) {
+    if !claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .is_some_and(|sub| sub.eq_ignore_ascii_case(&api_user))
+    {
         return refused("sub is not the user who set up this application's key");
     }
-    let token = format!("{:016x}{:016x}", crate::rng::mix(state.next_sequence() ^ 0x0a07), crate::rng::mix(now ^ state.faults.seed));
+    let token = format!(
+        "{:016x}{:016x}",
+        crate::rng::mix(state.next_sequence() ^ 0x0a07),
+        crate::rng::mix(now ^ state.faults.seed)
+    );
     state.sessions_mut().insert(token.clone(), Some(Instant::now() + app.session_ttl));
     state.stats_mut().token_exchanges += 1;
-    (StatusCode::OK, json!({ "access_token": token, "token_type": "bearer", "expires_in": app.session_ttl.as_secs() }))
+    (
+        StatusCode::OK,
+        json!({ "access_token": token, "token_type": "bearer", "expires_in": app.session_ttl.as_secs() }),
+    )
 }
 
 /// Checks an RS256 JWT's signature; returns its claims.
 fn verify(jwt: &str, public_key: &[u8]) -> Result<Value, &'static str> {
     let mut parts = jwt.split('.');
-    let (Some(header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(header), Some(claims), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("the JWT does not have three parts");
     };
     let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| "the JWT is not base64url");
-    let header: Value = serde_json::from_slice(&decode(header)?).map_err(|_| "the JWT header is not JSON")?;
+    let header: Value =
+        serde_json::from_slice(&decode(header)?).map_err(|_| "the JWT header is not JSON")?;
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err("the JWT is not signed with RS256");
     }
     let signed = &jwt[..jwt.len() - signature.len() - 1];
-    let key = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, public_key);
-    key.verify(signed.as_bytes(), &decode(signature)?).map_err(|_| "the JWT signature does not match the application's public key")?;
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        public_key,
+    );
+    key.verify(signed.as_bytes(), &decode(signature)?)
+        .map_err(|_| "the JWT signature does not match the application's public key")?;
     serde_json::from_slice(&decode(claims)?).map_err(|_| "the JWT claims are not JSON")
 }
 
@@ -80,14 +109,17 @@ fn verify(jwt: &str, public_key: &[u8]) -> Result<Value, &'static str> {
 /// unwrapped to the PKCS#1 key inside.
 pub fn public_key_from_pem(pem: &str) -> Result<Vec<u8>, String> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(body.trim()).map_err(|e| format!("the public key is not PEM: {e}"))?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| format!("the public key is not PEM: {e}"))?;
     if pem.contains("BEGIN RSA PUBLIC KEY") {
         return Ok(der);
     }
     // SEQUENCE { SEQUENCE { algorithm }, BIT STRING { 0 unused bits, RSAPublicKey } }
     let outer = der_contents(&der, 0x30).ok_or("the public key is not DER")?;
     let algorithm_len = der_element_len(outer).ok_or("the public key is not DER")?;
-    let bits = der_contents(&outer[algorithm_len..], 0x03).ok_or("the public key has no key bits")?;
+    let bits =
+        der_contents(&outer[algorithm_len..], 0x03).ok_or("the public key has no key bits")?;
     match bits.split_first() {
         Some((0, key)) => Ok(key.to_vec()),
         _ => Err("the public key's bits are malformed".into()),
@@ -132,6 +164,9 @@ mod tests {
     fn malformed_tokens_are_refused() {
         assert!(verify("a.b", &[]).is_err());
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
-        assert_eq!(verify(&format!("{header}.e30.x"), &[]), Err("the JWT is not signed with RS256"));
+        assert_eq!(
+            verify(&format!("{header}.e30.x"), &[]),
+            Err("the JWT is not signed with RS256")
+        );
     }
 }

@@ -56,17 +56,35 @@ struct Filter {
 
 impl Filter {
     fn parse(kind: ObjKind, params: &[(String, String)]) -> Result<Filter, Reply> {
-        let mut filter = Filter { users: Vec::new(), ids: Vec::new(), statuses: Vec::new(), modifier: "eq".into(), first: 0, limit: 100 };
+        let mut filter = Filter {
+            users: Vec::new(),
+            ids: Vec::new(),
+            statuses: Vec::new(),
+            modifier: "eq".into(),
+            first: 0,
+            limit: 100,
+        };
         let field = kind.user_field();
-        let number = |key: &str, value: &str| value.parse::<usize>().map_err(|_| invalid(format!("{key} {value:?} is not a number")));
+        let number = |key: &str, value: &str| {
+            value.parse::<usize>().map_err(|_| invalid(format!("{key} {value:?} is not a number")))
+        };
         for (key, value) in params {
             match key.as_str() {
                 k if k == field => match parse_id(value) {
                     Some(id) => filter.users.push(id),
-                    None => return Err(invalid(format!("Invalid Parameter: {field} {value:?} is not an ID"))),
+                    None => {
+                        return Err(invalid(format!(
+                            "Invalid Parameter: {field} {value:?} is not an ID"
+                        )));
+                    }
                 },
-                "ID" => filter.ids.push(parse_id(value).ok_or_else(|| invalid(format!("Invalid Parameter: ID {value:?}")))?),
-                "status" if kind.has_status() => filter.statuses.extend(value.split(',').map(|s| s.trim().to_string())),
+                "ID" => filter.ids.push(
+                    parse_id(value)
+                        .ok_or_else(|| invalid(format!("Invalid Parameter: ID {value:?}")))?,
+                ),
+                "status" if kind.has_status() => {
+                    filter.statuses.extend(value.split(',').map(|s| s.trim().to_string()))
+                }
                 "status_Mod" if kind.has_status() => filter.modifier = value.clone(),
                 "$$FIRST" => filter.first = number(key, value)?,
                 "$$LIMIT" => filter.limit = number(key, value)?,
@@ -75,27 +93,46 @@ impl Filter {
                 k if k == format!("{field}_Mod") && matches!(value.as_str(), "eq" | "in") => {}
                 "fields" | "method" | "apiKey" => {}
                 other => {
-                    return Err(invalid(format!("Invalid Parameter: {other} is not simulated for {}/search", kind.code())));
+                    return Err(invalid(format!(
+                        "Invalid Parameter: {other} is not simulated for {}/search",
+                        kind.code()
+                    )));
                 }
             }
         }
         if !matches!(filter.modifier.as_str(), "eq" | "ne" | "in" | "notin") {
-            return Err(invalid(format!("Invalid Parameter: status_Mod {:?} is not simulated", filter.modifier)));
+            return Err(invalid(format!(
+                "Invalid Parameter: status_Mod {:?} is not simulated",
+                filter.modifier
+            )));
         }
         if filter.limit > MAX_LIMIT {
-            let message = format!("The requested limit {} is greater than the maximum allowed limit of {MAX_LIMIT}", filter.limit);
-            return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "IllegalArgumentException", &message));
+            let message = format!(
+                "The requested limit {} is greater than the maximum allowed limit of {MAX_LIMIT}",
+                filter.limit
+            );
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "IllegalArgumentException",
+                &message,
+            ));
         }
         if filter.users.is_empty() && filter.ids.is_empty() {
-            return Err(invalid(format!("Invalid Parameter: a {} search here needs {field}=<ID> or ID=<ID>", kind.code())));
+            return Err(invalid(format!(
+                "Invalid Parameter: a {} search here needs {field}=<ID> or ID=<ID>",
+                kind.code()
+            )));
         }
         Ok(filter)
     }
 
     fn keeps(&self, obj: &Obj) -> bool {
         let listed = self.statuses.iter().any(|s| s.eq_ignore_ascii_case(obj.status));
-        let status = self.statuses.is_empty() || if matches!(self.modifier.as_str(), "eq" | "in") { listed } else { !listed };
-        status && (self.users.is_empty() || self.users.contains(&obj.user)) && (self.ids.is_empty() || self.ids.contains(&obj.id))
+        let status = self.statuses.is_empty()
+            || if matches!(self.modifier.as_str(), "eq" | "in") { listed } else { !listed };
+        status
+            && (self.users.is_empty() || self.users.contains(&obj.user))
+            && (self.ids.is_empty() || self.ids.contains(&obj.id))
     }
 }
 
@@ -108,11 +145,19 @@ fn matching(state: &SimState, kind: ObjKind, filter: &Filter) -> Vec<Value> {
             let mut ids = filter.ids.clone();
             ids.sort_unstable();
             ids.dedup();
-            ids.iter().filter_map(|id| objects.get(*id)).filter(|o| o.kind == kind).cloned().collect()
+            ids.iter()
+                .filter_map(|id| objects.get(*id))
+                .filter(|o| o.kind == kind)
+                .cloned()
+                .collect()
         }
         users => {
-            let mut all: Vec<Obj> =
-                users.iter().flat_map(|&u| objects.held_by(&tenant, u, kind).into_iter().cloned().collect::<Vec<_>>()).collect();
+            let mut all: Vec<Obj> = users
+                .iter()
+                .flat_map(|&u| {
+                    objects.held_by(&tenant, u, kind).into_iter().cloned().collect::<Vec<_>>()
+                })
+                .collect();
             all.sort_unstable_by_key(|o| o.id);
             all.dedup_by_key(|o| o.id);
             all
@@ -125,19 +170,35 @@ fn matching(state: &SimState, kind: ObjKind, filter: &Filter) -> Vec<Value> {
 /// Answers `<OBJ>/search`, `<OBJ>/count`, `<OBJ>/<ID>` (GET) and `<OBJ>/<ID>` (PUT).
 pub fn handle(state: &SimState, objcode: &str, req: &super::api::ApiRequest, seq: u64) -> Reply {
     let Some(kind) = ObjKind::parse(objcode) else {
-        return error(StatusCode::NOT_FOUND, "NotFoundException", &format!("object code {objcode} is not simulated"));
+        return error(
+            StatusCode::NOT_FOUND,
+            "NotFoundException",
+            &format!("object code {objcode} is not simulated"),
+        );
     };
     let params = req.params();
     match (req.target.as_deref(), &req.method) {
-        (Some(t), &Method::GET) if t.eq_ignore_ascii_case("search") => match Filter::parse(kind, &params) {
-            Ok(filter) => ok(Value::Array(matching(state, kind, &filter).into_iter().skip(filter.first).take(filter.limit).collect())),
-            Err(reply) => reply,
-        },
-        (Some(t), &Method::GET) if t.eq_ignore_ascii_case("count") => match Filter::parse(kind, &params) {
-            Ok(filter) => ok(json!({ "count": matching(state, kind, &filter).len() })),
-            Err(reply) => reply,
-        },
-        (Some(id), &Method::GET) => match parse_id(id).and_then(|id| state.objects().get(id).filter(|o| o.kind == kind).map(render)) {
+        (Some(t), &Method::GET) if t.eq_ignore_ascii_case("search") => {
+            match Filter::parse(kind, &params) {
+                Ok(filter) => ok(Value::Array(
+                    matching(state, kind, &filter)
+                        .into_iter()
+                        .skip(filter.first)
+                        .take(filter.limit)
+                        .collect(),
+                )),
+                Err(reply) => reply,
+            }
+        }
+        (Some(t), &Method::GET) if t.eq_ignore_ascii_case("count") => {
+            match Filter::parse(kind, &params) {
+                Ok(filter) => ok(json!({ "count": matching(state, kind, &filter).len() })),
+                Err(reply) => reply,
+            }
+        }
+        (Some(id), &Method::GET) => match parse_id(id)
+            .and_then(|id| state.objects().get(id).filter(|o| o.kind == kind).map(render))
+        {
             Some(value) => ok(value),
             None => not_found(kind, id),
         },
@@ -147,31 +208,50 @@ pub fn handle(state: &SimState, objcode: &str, req: &super::api::ApiRequest, seq
 }
 
 fn not_found(kind: ObjKind, id: &str) -> Reply {
-    error(StatusCode::NOT_FOUND, "NotFoundException", &format!("{} with primary key value(s) \"{id}\" not found", kind.display()))
+    error(
+        StatusCode::NOT_FOUND,
+        "NotFoundException",
+        &format!("{} with primary key value(s) \"{id}\" not found", kind.display()),
+    )
 }
 
 /// Applies one update; a lost write (`--lost-write-rate`) answers the new state and keeps the old.
-fn update(state: &SimState, kind: ObjKind, id_text: &str, req: &super::api::ApiRequest, seq: u64) -> Reply {
+fn update(
+    state: &SimState,
+    kind: ObjKind,
+    id_text: &str,
+    req: &super::api::ApiRequest,
+    seq: u64,
+) -> Reply {
     let changes: Map<String, Value> = match super::api::requested_changes(req) {
         Ok(changes) => changes,
         Err(reply) => return reply,
     };
     let tenant = state.tenant();
     let mut objects = state.objects();
-    let Some(mut next) = parse_id(id_text).and_then(|id| objects.get(id)).filter(|o| o.kind == kind).cloned() else {
+    let Some(mut next) =
+        parse_id(id_text).and_then(|id| objects.get(id)).filter(|o| o.kind == kind).cloned()
+    else {
         return not_found(kind, id_text);
     };
     for (field, value) in &changes {
         if !kind.editable(field) {
-            let why =
-                if matches!(field.as_str(), "ID" | "objCode" | "entryDate" | "enteredByID") { "is read-only" } else { "cannot be edited" };
+            let why = if matches!(field.as_str(), "ID" | "objCode" | "entryDate" | "enteredByID") {
+                "is read-only"
+            } else {
+                "cannot be edited"
+            };
             return invalid(format!("Invalid Parameter: {field} {why} on {}", kind.code()));
         }
         match (field.as_str(), value) {
             ("name", Value::String(name)) => next.name = name.as_str().into(),
-            (_, Value::String(text)) if field == kind.user_field() => match parse_id(text).filter(|u| tenant.index_of(*u).is_some()) {
+            (_, Value::String(text)) if field == kind.user_field() => match parse_id(text)
+                .filter(|u| tenant.index_of(*u).is_some())
+            {
                 Some(user) => next.user = user,
-                None => return invalid(format!("Invalid Parameter: {field} {text:?} is not a user")),
+                None => {
+                    return invalid(format!("Invalid Parameter: {field} {text:?} is not a user"));
+                }
             },
             _ => return invalid(format!("Invalid Parameter: {field} must be a string")),
         }
@@ -201,22 +281,56 @@ mod tests {
     #[test]
     fn counts_follow_the_user_and_status_filters() {
         let mut tenant = Tenant::generate(50, 3).unwrap();
-        tenant.users[10].work = Work { open_tasks: 4, done_tasks: 9, open_issues: 2, closed_issues: 1, open_projects: 1, done_projects: 5 };
+        tenant.users[10].work = Work {
+            open_tasks: 4,
+            done_tasks: 9,
+            open_issues: 2,
+            closed_issues: 1,
+            open_projects: 1,
+            done_projects: 5,
+        };
         let id = tenant.users[10].id_hex();
         let mut objects = Objects::default();
         let mut n = |code: &str, pairs: &[(&str, &str)]| {
             let kind = ObjKind::parse(code).unwrap();
-            let filter = Filter::parse(kind, &params(pairs)).unwrap_or_else(|_| panic!("{pairs:?}"));
-            objects.held_by(&tenant, filter.users[0], kind).into_iter().filter(|o| filter.keeps(o)).count()
+            let filter =
+                Filter::parse(kind, &params(pairs)).unwrap_or_else(|_| panic!("{pairs:?}"));
+            objects
+                .held_by(&tenant, filter.users[0], kind)
+                .into_iter()
+                .filter(|o| filter.keeps(o))
+                .count()
         };
         assert_eq!(n("TASK", &[("assignedToID", &id), ("status", "CPL"), ("status_Mod", "ne")]), 4);
         assert_eq!(n("TASK", &[("assignedToID", &id), ("status", "CPL")]), 9);
         assert_eq!(n("TASK", &[("assignedToID", &id)]), 13);
-        assert_eq!(n("OPTASK", &[("assignedToID", &id), ("status", "CLS"), ("status_Mod", "ne")]), 2);
-        assert_eq!(n("PROJ", &[("ownerID", &id), ("status", "CPL"), ("status", "DED"), ("status", "REJ"), ("status_Mod", "notin")]), 1);
+        assert_eq!(
+            n("OPTASK", &[("assignedToID", &id), ("status", "CLS"), ("status_Mod", "ne")]),
+            2
+        );
+        assert_eq!(
+            n(
+                "PROJ",
+                &[
+                    ("ownerID", &id),
+                    ("status", "CPL"),
+                    ("status", "DED"),
+                    ("status", "REJ"),
+                    ("status_Mod", "notin")
+                ]
+            ),
+            1
+        );
         assert_eq!(n("PROJ", &[("ownerID", &id), ("status", "CUR"), ("status_Mod", "in")]), 1);
-        assert_eq!(Filter::parse(ObjKind::Task, &params(&[("projectID", &id)])).err().unwrap().0, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(Filter::parse(ObjKind::Task, &params(&[])).err().unwrap().0, StatusCode::UNPROCESSABLE_ENTITY, "no unfiltered listing");
+        assert_eq!(
+            Filter::parse(ObjKind::Task, &params(&[("projectID", &id)])).err().unwrap().0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            Filter::parse(ObjKind::Task, &params(&[])).err().unwrap().0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no unfiltered listing"
+        );
         let too_many = params(&[("assignedToID", &id), ("$$LIMIT", "2001")]);
         assert_eq!(
             Filter::parse(ObjKind::Task, &too_many).err().unwrap().1["error"]["class"],

@@ -107,7 +107,14 @@ impl ObjKind {
     pub fn editable(self, field: &str) -> bool {
         field == "name"
             || (field == self.user_field()
-                && matches!(self, ObjKind::Task | ObjKind::Issue | ObjKind::Project | ObjKind::Report | ObjKind::Template))
+                && matches!(
+                    self,
+                    ObjKind::Task
+                        | ObjKind::Issue
+                        | ObjKind::Project
+                        | ObjKind::Report
+                        | ObjKind::Template
+                ))
     }
 
     /// Workfront's display name, for `not found` messages.
@@ -177,7 +184,8 @@ impl Objects {
     /// The objects of `kind` that point at `user`, sorted by ID.
     pub fn held_by(&mut self, tenant: &Tenant, user: u128, kind: ObjKind) -> Vec<&Obj> {
         self.ensure(tenant, user);
-        let mut ids: Vec<u128> = self.by_user.get(&user).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        let mut ids: Vec<u128> =
+            self.by_user.get(&user).map(|s| s.iter().copied().collect()).unwrap_or_default();
         ids.sort_unstable();
         ids.iter().filter_map(|id| self.items.get(id)).filter(|o| o.kind == kind).collect()
     }
@@ -204,8 +212,10 @@ impl Objects {
 /// issues and projects; for the rest, a few active users hold a few.
 fn generate(user: u128, active: bool, work: &Work) -> Vec<Obj> {
     let mut rng = Rng::new(mix((user as u64) ^ ((user >> 64) as u64) ^ 0x00b1_ec75));
-    let mut some = |p: f64, most: u64| if active && rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
-    let (reports, templates, steps, routes, profiles) = (some(0.15, 3), some(0.05, 2), some(0.06, 2), some(0.04, 1), some(0.03, 1));
+    let mut some =
+        |p: f64, most: u64| if active && rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
+    let (reports, templates, steps, routes, profiles) =
+        (some(0.15, 3), some(0.05, 2), some(0.06, 2), some(0.04, 1), some(0.03, 1));
     let plan: [(ObjKind, &'static str, u16); 11] = [
         (ObjKind::Task, "INP", work.open_tasks),
         (ObjKind::Task, "CPL", work.done_tasks),
@@ -224,7 +234,9 @@ fn generate(user: u128, active: bool, work: &Work) -> Vec<Obj> {
     for (kind, status, n) in plan {
         for _ in 0..n {
             serial += 1;
-            let seed = (user as u64) ^ ((user >> 64) as u64).rotate_left(17) ^ serial.wrapping_mul(0x9e37_79b9);
+            let seed = (user as u64)
+                ^ ((user >> 64) as u64).rotate_left(17)
+                ^ serial.wrapping_mul(0x9e37_79b9);
             let id = (u128::from(mix(seed)) << 64) | u128::from(mix(seed ^ 0x5eed));
             let topic = TOPICS[(mix(seed ^ 7) % TOPICS.len() as u64) as usize];
             let name = match kind {
@@ -237,7 +249,11 @@ fn generate(user: u128, active: bool, work: &Work) -> Vec<Obj> {
                 ObjKind::RoutingRule => format!("{topic} requests route {serial}"),
                 ObjKind::TimesheetProfile => format!("{topic} timesheets {serial}"),
             };
-            let parent = if kind.parent_field().is_some() { u128::from(mix(seed ^ 0xbabe)) << 64 | 0x0f } else { 0 };
+            let parent = if kind.parent_field().is_some() {
+                u128::from(mix(seed ^ 0xbabe)) << 64 | 0x0f
+            } else {
+                0
+            };
             objects.push(Obj { id, kind, name: name.into(), status, user, parent });
         }
     }
@@ -251,13 +267,22 @@ mod tests {
     #[test]
     fn a_users_objects_follow_their_work_and_are_the_same_every_time() {
         let mut tenant = Tenant::generate(50, 3).unwrap();
-        tenant.users[10].work = Work { open_tasks: 4, done_tasks: 9, open_issues: 2, closed_issues: 1, open_projects: 1, done_projects: 5 };
+        tenant.users[10].work = Work {
+            open_tasks: 4,
+            done_tasks: 9,
+            open_issues: 2,
+            closed_issues: 1,
+            open_projects: 1,
+            done_projects: 5,
+        };
         let id = tenant.users[10].id;
         let mut objects = Objects::default();
         assert_eq!(objects.held_by(&tenant, id, ObjKind::Task).len(), 13);
         assert_eq!(objects.held_by(&tenant, id, ObjKind::Project).len(), 6);
-        let again: Vec<u128> = Objects::default().held_by(&tenant, id, ObjKind::Task).iter().map(|o| o.id).collect();
-        let first: Vec<u128> = objects.held_by(&tenant, id, ObjKind::Task).iter().map(|o| o.id).collect();
+        let again: Vec<u128> =
+            Objects::default().held_by(&tenant, id, ObjKind::Task).iter().map(|o| o.id).collect();
+        let first: Vec<u128> =
+            objects.held_by(&tenant, id, ObjKind::Task).iter().map(|o| o.id).collect();
         assert_eq!(first, again);
     }
 
@@ -275,6 +300,9 @@ mod tests {
         assert_eq!(objects.held_by(&tenant, successor, ObjKind::Task).len(), before + 1);
         assert_eq!(ObjKind::parse("optask"), Some(ObjKind::Issue));
         assert_eq!(ObjKind::parse("portalsection"), Some(ObjKind::Report));
-        assert!(ObjKind::Report.editable("runAsUserID") && !ObjKind::RoutingRule.editable("defaultAssignedToID"));
+        assert!(
+            ObjKind::Report.editable("runAsUserID")
+                && !ObjKind::RoutingRule.editable("defaultAssignedToID")
+        );
     }
 }

@@ -126,7 +126,10 @@ impl Field {
                 None => FieldValue::Null,
                 Some((text, _)) => FieldValue::Text(text.to_string()),
             },
-            Field::HomeGroupID => FieldValue::Text(format!("{:032x}", 0x6_0000_0000_u128 | u128::from(user.home_group))),
+            Field::HomeGroupID => FieldValue::Text(format!(
+                "{:032x}",
+                0x6_0000_0000_u128 | u128::from(user.home_group)
+            )),
             Field::AccessLevelID => match user.access_level {
                 None => FieldValue::Null,
                 Some(level) => FieldValue::Text(format!("{level:032x}")),
@@ -177,7 +180,8 @@ impl Query {
     pub fn parse(params: &[(String, String)], caller: u128) -> Result<Query, BadQuery> {
         let mut query = Query { limit: DEFAULT_LIMIT, ..Query::default() };
         let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        let resolve = |v: &str| if v == "$$USER.ID" { format!("{caller:032x}") } else { v.to_string() };
+        let resolve =
+            |v: &str| if v == "$$USER.ID" { format!("{caller:032x}") } else { v.to_string() };
         for (key, value) in params {
             match key.as_str() {
                 "$$FIRST" => query.first = parse_count("$$FIRST", value)?,
@@ -205,7 +209,11 @@ impl Query {
                     let desc = match value.to_ascii_lowercase().as_str() {
                         "asc" => false,
                         "desc" => true,
-                        _ => return Err(BadQuery(format!("{k}: sort must be asc or desc, not {value:?}"))),
+                        _ => {
+                            return Err(BadQuery(format!(
+                                "{k}: sort must be asc or desc, not {value:?}"
+                            )));
+                        }
                     };
                     query.sorts.push((field, desc));
                 }
@@ -215,7 +223,11 @@ impl Query {
                     let modifier = parse_modifier(get(&format!("{k}_Mod")))?;
                     match query.filters.iter_mut().find(|f| f.field == field) {
                         Some(existing) => existing.values.push(resolve(value)),
-                        None => query.filters.push(Filter { field, modifier, values: vec![resolve(value)] }),
+                        None => query.filters.push(Filter {
+                            field,
+                            modifier,
+                            values: vec![resolve(value)],
+                        }),
                     }
                 }
             }
@@ -223,7 +235,11 @@ impl Query {
         Ok(query)
     }
 
-    fn parse_json_filters(&mut self, text: &str, resolve: &dyn Fn(&str) -> String) -> Result<(), BadQuery> {
+    fn parse_json_filters(
+        &mut self,
+        text: &str,
+        resolve: &dyn Fn(&str) -> String,
+    ) -> Result<(), BadQuery> {
         let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
             return Err(BadQuery(format!("JSON parsing error: filters={text}")));
         };
@@ -251,22 +267,34 @@ impl Query {
     }
 
     fn matches(&self, user: &User) -> bool {
-        let visible = self.scope.is_none_or(|(group, caller)| user.home_group == group || user.id == caller);
+        let visible =
+            self.scope.is_none_or(|(group, caller)| user.home_group == group || user.id == caller);
         visible && self.filters.iter().all(|f| f.matches(user))
     }
 
     /// Is this the common case that needs no scan: no filters, ID order or none?
     fn is_plain_listing(&self) -> bool {
-        self.scope.is_none() && self.filters.is_empty() && self.sorts.len() <= 1 && self.sorts.iter().all(|(f, _)| *f == Field::Id)
+        self.scope.is_none()
+            && self.filters.is_empty()
+            && self.sorts.len() <= 1
+            && self.sorts.iter().all(|(f, _)| *f == Field::Id)
     }
 
     /// The users that may match, by index: those an `ID` (`eq`/`in`) filter names, looked up
     /// as a database would through its primary key, or everyone.
     fn candidates(&self, tenant: &Tenant) -> Vec<usize> {
-        let by_id = self.filters.iter().find(|f| f.field == Field::Id && matches!(f.modifier, Modifier::Eq | Modifier::In));
+        let by_id = self
+            .filters
+            .iter()
+            .find(|f| f.field == Field::Id && matches!(f.modifier, Modifier::Eq | Modifier::In));
         match by_id {
             Some(filter) => {
-                let mut found: Vec<usize> = filter.values.iter().filter_map(|v| parse_id(v)).filter_map(|id| tenant.index_of(id)).collect();
+                let mut found: Vec<usize> = filter
+                    .values
+                    .iter()
+                    .filter_map(|v| parse_id(v))
+                    .filter_map(|id| tenant.index_of(id))
+                    .collect();
                 found.sort_unstable();
                 found.dedup();
                 found
@@ -299,14 +327,18 @@ impl Query {
                 })
                 .collect();
         }
-        let mut hits: Vec<usize> = self.candidates(tenant).into_iter().filter(|&i| self.matches(&users[i])).collect();
+        let mut hits: Vec<usize> =
+            self.candidates(tenant).into_iter().filter(|&i| self.matches(&users[i])).collect();
         let n = users.len().max(1);
         let unstable_rank = |i: usize| (i + n - rotation as usize % n) % n;
         hits.sort_by(|&a, &b| {
             self.sorts
                 .iter()
                 .map(|(field, desc)| {
-                    let order = field.value(&users[a]).partial_cmp(&field.value(&users[b])).unwrap_or(Ordering::Equal);
+                    let order = field
+                        .value(&users[a])
+                        .partial_cmp(&field.value(&users[b]))
+                        .unwrap_or(Ordering::Equal);
                     if *desc { order.reverse() } else { order }
                 })
                 .find(|o| o.is_ne())
@@ -325,8 +357,11 @@ impl Query {
 pub fn render_user(user: &User, fields: &[Field], all: bool) -> Value {
     let mut map = Map::new();
     let defaults = [Field::Id, Field::Name, Field::ObjCode];
-    let chosen: Vec<Field> =
-        if all { ALL_FIELDS.iter().map(|(_, f)| *f).collect() } else { defaults.iter().chain(fields).copied().collect() };
+    let chosen: Vec<Field> = if all {
+        ALL_FIELDS.iter().map(|(_, f)| *f).collect()
+    } else {
+        defaults.iter().chain(fields).copied().collect()
+    };
     for field in chosen {
         let value = match field.value(user) {
             FieldValue::Null => Value::Null,
@@ -386,7 +421,8 @@ impl Filter {
 }
 
 fn known_field(name: &str) -> Result<Field, BadQuery> {
-    Field::parse(name).ok_or_else(|| BadQuery(format!("Invalid Parameter: field {name:?} is not a USER field")))
+    Field::parse(name)
+        .ok_or_else(|| BadQuery(format!("Invalid Parameter: field {name:?} is not a USER field")))
 }
 
 fn parse_modifier(text: Option<&str>) -> Result<Modifier, BadQuery> {
@@ -400,12 +436,17 @@ fn parse_modifier(text: Option<&str>) -> Result<Modifier, BadQuery> {
         Some("cicontains") => Modifier::CiContains,
         Some("isnull") => Modifier::IsNull,
         Some("notnull") => Modifier::NotNull,
-        Some(other) => return Err(BadQuery(format!("Invalid Parameter: unknown modifier {other:?}"))),
+        Some(other) => {
+            return Err(BadQuery(format!("Invalid Parameter: unknown modifier {other:?}")));
+        }
     })
 }
 
 fn parse_count(name: &str, value: &str) -> Result<usize, BadQuery> {
-    value.trim().parse().map_err(|_| BadQuery(format!("{name} must be a whole number, not {value:?}")))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| BadQuery(format!("{name} must be a whole number, not {value:?}")))
 }
 
 fn json_text(value: &Value) -> String {
@@ -430,7 +471,10 @@ mod tests {
     #[test]
     fn limit_above_2000_is_refused_with_the_real_message() {
         let err = Query::parse(&params(&[("$$LIMIT", "2001")]), 0).unwrap_err();
-        assert!(err.0.contains("2001 is greater than the maximum allowed limit of 2000"), "{err:?}");
+        assert!(
+            err.0.contains("2001 is greater than the maximum allowed limit of 2000"),
+            "{err:?}"
+        );
         assert_eq!(Query::parse(&params(&[]), 0).unwrap().limit, DEFAULT_LIMIT);
     }
 
@@ -475,7 +519,8 @@ mod tests {
         let q = Query::parse(&params(&[("ID", "$$USER.ID")]), t.api_user).unwrap();
         assert_eq!(q.page(&t, 0)[0].id, t.api_user);
         let email = t.users[20].email.to_uppercase();
-        let q = Query::parse(&params(&[("emailAddr", &email), ("emailAddr_Mod", "cieq")]), 0).unwrap();
+        let q =
+            Query::parse(&params(&[("emailAddr", &email), ("emailAddr_Mod", "cieq")]), 0).unwrap();
         assert!(q.count(&t) >= 1);
         let q = Query::parse(&params(&[("emailAddr", &email)]), 0).unwrap();
         assert_eq!(q.count(&t), 0, "eq is case-sensitive");

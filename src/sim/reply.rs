@@ -8,9 +8,9 @@ pub type Reply = (StatusCode, Value);
 
 /// The `{"error": ...}` envelope in the shape the official Node client's fixtures show.
 pub fn error(status: StatusCode, class: &str, message: &str) -> Reply {
-    let class = if class.contains('.') { class.to_string() } else { format!("com.attask.common.{class}") };
-    let body =
-        json!({"error": {"class": class, "message": message, "title": null, "msgKey": "exception.attask", "attributes": [""], "code": 0}});
+    let class =
+        if class.contains('.') { class.to_string() } else { format!("com.attask.common.{class}") };
+    let body = json!({"error": {"class": class, "message": message, "title": null, "msgKey": "exception.attask", "attributes": [""], "code": 0}});
     (status, body)
 }
 

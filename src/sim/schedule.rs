@@ -41,7 +41,8 @@ pub fn parse_moment(text: &str) -> Option<i64> {
         _ => {
             let sign = if zone.starts_with('-') { -1 } else { 1 };
             let digits: String = zone[1..].chars().filter(char::is_ascii_digit).collect();
-            let (oh, om) = (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..4)?.parse::<i32>().ok()?);
+            let (oh, om) =
+                (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..4)?.parse::<i32>().ok()?);
             sign * (oh * 3600 + om * 60)
         }
     };
@@ -69,6 +70,9 @@ mod tests {
         let (text, at) = store_date("2026-12-31T23:59:59:000+0100").unwrap();
         assert_eq!(text, "2026-12-31T00:00:00:000+0100");
         assert_eq!(Some(at), parse_moment("2026-12-30T23:00:00Z"));
-        assert_eq!(store_date("2027-01-01T00:00:00:000-0500").unwrap().0, "2027-01-01T00:00:00:000-0500");
+        assert_eq!(
+            store_date("2027-01-01T00:00:00:000-0500").unwrap().0,
+            "2027-01-01T00:00:00:000-0500"
+        );
     }
 }

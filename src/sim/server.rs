@@ -32,7 +32,11 @@ struct Kill(Arc<Notify>);
 
 /// Serves the simulator on an already-bound listener until `shutdown` resolves; open
 /// connections are closed then.
-pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<SimState>,
+    shutdown: impl Future<Output = ()>,
+) {
     let router = router(state);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -53,11 +57,14 @@ pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: impl F
 async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
     let kill = Arc::new(Notify::new());
     let switch = Kill(kill.clone());
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(switch.clone());
-        router.clone().oneshot(request)
-    });
-    let connection = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(switch.clone());
+            router.clone().oneshot(request)
+        });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}
         () = kill.notified() => {}
@@ -106,7 +113,11 @@ async fn api_request(
     }
     let Some(_slot) = state.enter() else {
         state.stats_mut().rejected_429 += 1;
-        return reply(api::error(StatusCode::TOO_MANY_REQUESTS, "APIConcurrencyException", "Too many concurrent API requests"));
+        return reply(api::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "APIConcurrencyException",
+            "Too many concurrent API requests",
+        ));
     };
     let latency = state.latency(seq);
     if !latency.is_zero() {
@@ -123,15 +134,25 @@ async fn api_request(
         Fault::ServerError(code) => {
             state.stats_mut().injected_errors += 1;
             let status = StatusCode::from_u16(code).expect("500 and 502 are valid");
-            return reply(api::error(status, "InternalServerException", "An unexpected error occurred"));
+            return reply(api::error(
+                status,
+                "InternalServerException",
+                "An unexpected error occurred",
+            ));
         }
         Fault::None => {}
     }
     if request.as_ref().is_ok_and(|r| r.reads_by_id()) && state.fails_read(seq) {
         state.stats_mut().failed_reads += 1;
-        return reply(api::error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", "An unexpected error occurred"));
+        return reply(api::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "An unexpected error occurred",
+        ));
     }
-    let is_update = request.as_ref().is_ok_and(|r| matches!(r.kind(), Kind::Update | Kind::BulkUpdate | Kind::ObjectUpdate));
+    let is_update = request
+        .as_ref()
+        .is_ok_and(|r| matches!(r.kind(), Kind::Update | Kind::BulkUpdate | Kind::ObjectUpdate));
     let answer = match request {
         Ok(request) => api::handle(&state, &request, seq),
         Err(answer) => answer,
@@ -178,13 +199,18 @@ async fn ims_token(State(state): State<Arc<SimState>>, body: axum::body::Bytes) 
 
 /// `POST /__sim/clock?advance_secs=N`: lets time pass, so scheduled deactivations fall due.
 async fn advance_clock(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
-    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-    match params.iter().find(|(k, _)| k == "advance_secs").and_then(|(_, v)| v.parse::<i64>().ok()) {
+    let params: Vec<(String, String)> =
+        uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    match params.iter().find(|(k, _)| k == "advance_secs").and_then(|(_, v)| v.parse::<i64>().ok())
+    {
         Some(secs) if secs >= 0 => {
             state.advance_clock(secs);
             axum::Json(json!({ "now": state.now() })).into_response()
         }
-        _ => (StatusCode::UNPROCESSABLE_ENTITY, "advance_secs=N (seconds, not negative) is required").into_response(),
+        _ => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "advance_secs=N (seconds, not negative) is required")
+                .into_response()
+        }
     }
 }
 
@@ -195,8 +221,10 @@ async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {
 
 /// `/__sim/users?isActive=false&$$LIMIT=..`: any search filter, every field, no auth, no faults.
 async fn users(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
-    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-    let mut params: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "fields").collect();
+    let params: Vec<(String, String)> =
+        uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    let mut params: Vec<(String, String)> =
+        params.into_iter().filter(|(k, _)| k != "fields").collect();
     params.push(("fields".into(), "*".into()));
     if !params.iter().any(|(k, _)| k.ends_with("_Sort")) {
         params.push(("ID_Sort".into(), "asc".into()));
@@ -231,7 +259,8 @@ async fn user(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Res
 /// one), as the API renders them; no auth, no faults.
 async fn objects_held(State(state): State<Arc<SimState>>, uri: Uri) -> Response {
     use super::objects::ObjKind;
-    let params: Vec<(String, String)> = uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    let params: Vec<(String, String)> =
+        uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
     let param = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let Some(holder) = param("holder").and_then(parse_id) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "holder=<user ID> is required").into_response();
@@ -240,14 +269,19 @@ async fn objects_held(State(state): State<Arc<SimState>>, uri: Uri) -> Response 
         None => ObjKind::ALL.to_vec(),
         Some(code) => match ObjKind::parse(code) {
             Some(kind) => vec![kind],
-            None => return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown type {code:?}")).into_response(),
+            None => {
+                return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown type {code:?}"))
+                    .into_response();
+            }
         },
     };
     let tenant = state.tenant();
     let mut objects = state.objects();
     let mut data = Vec::new();
     for kind in kinds {
-        data.extend(objects.held_by(&tenant, holder, kind).into_iter().map(super::object_api::render));
+        data.extend(
+            objects.held_by(&tenant, holder, kind).into_iter().map(super::object_api::render),
+        );
     }
     axum::Json(json!({ "data": data })).into_response()
 }

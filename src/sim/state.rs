@@ -160,10 +160,12 @@ pub(crate) enum Fault {
 impl SimState {
     /// State for a tenant with the given credentials and faults.
     pub fn new(mut tenant: Tenant, credentials: Credentials, faults: Faults) -> Self {
-        let technical_account = credentials
-            .ims
-            .as_ref()
-            .map(|app| tenant.add_technical_account(&super::tenant::technical_account_username(&app.client_id), app.admin));
+        let technical_account = credentials.ims.as_ref().map(|app| {
+            tenant.add_technical_account(
+                &super::tenant::technical_account_username(&app.client_id),
+                app.admin,
+            )
+        });
         SimState {
             tenant: RwLock::new(tenant),
             credentials,
@@ -193,7 +195,9 @@ impl SimState {
 
     /// The simulator's clock, in seconds since the epoch.
     pub fn now(&self) -> i64 {
-        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         wall + self.clock_offset.load(Ordering::SeqCst)
     }
 
@@ -216,7 +220,10 @@ impl SimState {
             let mut due = self.due.lock().unwrap_or_else(|p| p.into_inner());
             let later = due.split_off(&(now + 1));
             let ready = std::mem::replace(&mut *due, later);
-            ready.into_iter().flat_map(|(at, users)| users.into_iter().map(move |u| (at, u))).collect()
+            ready
+                .into_iter()
+                .flat_map(|(at, users)| users.into_iter().map(move |u| (at, u)))
+                .collect()
         };
         if ready.is_empty() {
             return;
@@ -233,7 +240,9 @@ impl SimState {
         }
     }
 
-    pub(crate) fn sessions_mut(&self) -> MutexGuard<'_, HashMap<String, Option<std::time::Instant>>> {
+    pub(crate) fn sessions_mut(
+        &self,
+    ) -> MutexGuard<'_, HashMap<String, Option<std::time::Instant>>> {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -340,7 +349,12 @@ mod tests {
     use super::*;
 
     fn state(faults: Faults) -> SimState {
-        let creds = Credentials { api_key: "k".into(), password: "p".into(), oauth: None, ..Default::default() };
+        let creds = Credentials {
+            api_key: "k".into(),
+            password: "p".into(),
+            oauth: None,
+            ..Default::default()
+        };
         SimState::new(Tenant::generate(10, 1).unwrap(), creds, faults)
     }
 

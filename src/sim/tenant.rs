@@ -57,7 +57,8 @@ impl Work {
     /// issues and one in twelve owns a current project; inactive users hold little.
     pub fn generate(id: u128, active: bool) -> Work {
         let mut rng = crate::rng::Rng::new(crate::rng::mix((id as u64) ^ ((id >> 64) as u64)));
-        let mut some = |p: f64, most: u64| if rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
+        let mut some =
+            |p: f64, most: u64| if rng.chance(p) { 1 + rng.below(most) as u16 } else { 0 };
         let scale = if active { 1.0 } else { 0.1 };
         Work {
             open_tasks: some(0.5 * scale, 12),
@@ -130,16 +131,19 @@ pub enum TenantError {
 
 const DOMAIN: &str = "acme.example";
 const FIRST: &[&str] = &[
-    "Ada", "Alan", "Amara", "Anders", "Aiko", "Beatriz", "Bilal", "Camille", "Carlos", "Chen", "Chiara", "Dmitri", "Elena", "Emeka",
-    "Farah", "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jamal", "Jana", "Jonas", "Keiko", "Kofi", "Lars", "Leila", "Lucia",
-    "Marco", "Maria", "Mei", "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa", "Sami", "Sofia",
-    "Tariq", "Thea", "Tomas", "Uma", "Viktor", "Wei", "Yara", "Yusuf", "Zoe",
+    "Ada", "Alan", "Amara", "Anders", "Aiko", "Beatriz", "Bilal", "Camille", "Carlos", "Chen",
+    "Chiara", "Dmitri", "Elena", "Emeka", "Farah", "Felix", "Grace", "Hana", "Hugo", "Ines",
+    "Ivan", "Jamal", "Jana", "Jonas", "Keiko", "Kofi", "Lars", "Leila", "Lucia", "Marco", "Maria",
+    "Mei", "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Paula", "Pedro", "Priya", "Rafael", "Rosa",
+    "Sami", "Sofia", "Tariq", "Thea", "Tomas", "Uma", "Viktor", "Wei", "Yara", "Yusuf", "Zoe",
 ];
 const LAST: &[&str] = &[
-    "Abbott", "Akhtar", "Alvarez", "Andersen", "Baker", "Bauer", "Brown", "Castillo", "Chen", "Costa", "Dubois", "Eriksson", "Fischer",
-    "Garcia", "Gonzalez", "Haddad", "Hansen", "Ito", "Jansen", "Kaur", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez", "Martin",
-    "Meyer", "Moreau", "Muller", "Nakamura", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Quinn", "Rossi", "Santos", "Schmidt",
-    "Silva", "Singh", "Sato", "Smith", "Tanaka", "Toure", "Wagner", "Walker", "Wang", "Weber", "Wilson", "Yilmaz", "Zhang",
+    "Abbott", "Akhtar", "Alvarez", "Andersen", "Baker", "Bauer", "Brown", "Castillo", "Chen",
+    "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Gonzalez", "Haddad", "Hansen", "Ito",
+    "Jansen", "Kaur", "Kim", "Kowalski", "Kumar", "Larsen", "Lee", "Lopez", "Martin", "Meyer",
+    "Moreau", "Muller", "Nakamura", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Quinn",
+    "Rossi", "Santos", "Schmidt", "Silva", "Singh", "Sato", "Smith", "Tanaka", "Toure", "Wagner",
+    "Walker", "Wang", "Weber", "Wilson", "Yilmaz", "Zhang",
 ];
 
 impl Tenant {
@@ -156,7 +160,11 @@ impl Tenant {
         let mut taken: HashMap<String, u32> = HashMap::new();
         let mut users = Vec::with_capacity(n);
         for i in 0..n {
-            let (first, last) = if i == 1 { ("Workfront", "Integration") } else { (*rng.pick(FIRST), *rng.pick(LAST)) };
+            let (first, last) = if i == 1 {
+                ("Workfront", "Integration")
+            } else {
+                (*rng.pick(FIRST), *rng.pick(LAST))
+            };
             let base = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
             let seen = taken.entry(base.clone()).or_insert(0);
             *seen += 1;
@@ -242,14 +250,19 @@ impl Tenant {
     }
 
     /// Sorts by ID and checks the invariants every tenant must hold.
-    fn from_users(mut users: Vec<User>, admin_email_user: Option<u128>, api_user: u128) -> Result<Tenant, String> {
+    fn from_users(
+        mut users: Vec<User>,
+        admin_email_user: Option<u128>,
+        api_user: u128,
+    ) -> Result<Tenant, String> {
         for user in &mut users {
             user.home_group = home_group_of(user.id);
             user.access_level = Some(access_level_for(user.license_type, user.is_admin));
             // Created some time before the last login (derived from the ID, so seeded tenants
             // keep every other property).
             let spread = (crate::rng::mix(user.id as u64 ^ 0xc4ea7e) % 2_500) as u16;
-            user.created_days_ago = user.last_login_days_ago.unwrap_or(0).saturating_add(spread + 1);
+            user.created_days_ago =
+                user.last_login_days_ago.unwrap_or(0).saturating_add(spread + 1);
         }
         users.sort_unstable_by_key(|u| u.id);
         if let Some(pair) = users.windows(2).find(|w| w[0].id == w[1].id) {
@@ -269,7 +282,8 @@ impl Tenant {
     pub fn load_csv(path: &Path) -> Result<Tenant, TenantError> {
         let shown = path.display().to_string();
         let csv_err = |source| TenantError::Csv { path: shown.clone(), source };
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(csv_err)?;
+        let mut reader =
+            csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(csv_err)?;
         let mut users = Vec::new();
         let (mut admin_email_user, mut api_user) = (None, None);
         for record in reader.deserialize::<TenantRow>() {
@@ -278,7 +292,8 @@ impl Tenant {
             let bad = |message: String| TenantError::Row { path: shown.clone(), line, message };
             let id = match row.id.as_deref() {
                 None | Some("") => crate::rng::mix(line) as u128 | (u128::from(line) << 64),
-                Some(text) => parse_id(text).ok_or_else(|| bad(format!("ID {text:?} is not 32 hex characters")))?,
+                Some(text) => parse_id(text)
+                    .ok_or_else(|| bad(format!("ID {text:?} is not 32 hex characters")))?,
             };
             let flag = |name: &str, text: &str| match text.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => Ok(true),
@@ -287,7 +302,9 @@ impl Tenant {
             };
             let count = |name: &str, text: &str| match text {
                 "" => Ok(0),
-                _ => text.parse::<u16>().map_err(|_| bad(format!("{name} {text:?} is not a count"))),
+                _ => {
+                    text.parse::<u16>().map_err(|_| bad(format!("{name} {text:?} is not a count")))
+                }
             };
             let license_type = match row.license_type.as_str() {
                 "" => 'R',
@@ -336,7 +353,9 @@ impl Tenant {
 
 /// Parses a Workfront GUID (32 hex characters, any case).
 pub fn parse_id(text: &str) -> Option<u128> {
-    (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u128::from_str_radix(text, 16).ok()).flatten()
+    (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u128::from_str_radix(text, 16).ok())
+        .flatten()
 }
 
 fn capitalise(local: &str, first: &str, last: &str) -> String {

@@ -66,7 +66,14 @@ impl AdaptiveLimit {
     pub fn new(max: usize) -> Self {
         let max = max.max(1);
         AdaptiveLimit {
-            state: Mutex::new(State { limit: max as f64, in_flight: 0, epoch: 0, ceiling: None, throttled: 0, waiting: 0 }),
+            state: Mutex::new(State {
+                limit: max as f64,
+                in_flight: 0,
+                epoch: 0,
+                ceiling: None,
+                throttled: 0,
+                waiting: 0,
+            }),
             freed: Notify::new(),
             max,
         }
@@ -159,7 +166,8 @@ mod tests {
         let limit = AdaptiveLimit::new(32);
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         rt.block_on(async {
-            let burst: Vec<Slot<'_>> = futures::future::join_all((0..20).map(|_| limit.acquire())).await;
+            let burst: Vec<Slot<'_>> =
+                futures::future::join_all((0..20).map(|_| limit.acquire())).await;
             for slot in burst {
                 slot.throttled();
             }
@@ -191,7 +199,8 @@ mod tests {
         rt.block_on(async {
             let a = limit.acquire().await;
             let _b = limit.acquire().await;
-            let third = tokio::time::timeout(std::time::Duration::from_millis(20), limit.acquire()).await;
+            let third =
+                tokio::time::timeout(std::time::Duration::from_millis(20), limit.acquire()).await;
             assert!(third.is_err(), "a third request waits");
             let waiter = async { limit.acquire().await.succeeded() };
             let release = async {
@@ -213,6 +222,9 @@ mod tests {
         assert!(limit.acquire().now_or_never().is_none(), "a newcomer does not pass the waiter");
         let slot = waiter.as_mut().now_or_never().expect("the waiter gets the freed slot");
         drop(slot);
-        assert!(limit.acquire().now_or_never().is_some(), "with nobody waiting, a newcomer goes at once");
+        assert!(
+            limit.acquire().now_or_never().is_some(),
+            "with nobody waiting, a newcomer goes at once"
+        );
     }
 }

@@ -82,12 +82,20 @@ async fn fetch(http: &reqwest::Client, config: &ImsConfig) -> Result<(Secret, Du
     })?;
     let status = response.status().as_u16();
     if response.status().is_redirection() {
-        return Err(ims_error(Some(status), format!("the IMS token request to {host} answered with a redirect; it was not followed")));
+        return Err(ims_error(
+            Some(status),
+            format!(
+                "the IMS token request to {host} answered with a redirect; it was not followed"
+            ),
+        ));
     }
     let body: Value = response.json().await.unwrap_or(Value::Null);
     match body.get("access_token").and_then(Value::as_str) {
         Some(token) if status == 200 && !token.is_empty() => {
-            let lifetime = body.get("expires_in").and_then(Value::as_u64).map_or(Duration::from_secs(3600), Duration::from_secs);
+            let lifetime = body
+                .get("expires_in")
+                .and_then(Value::as_u64)
+                .map_or(Duration::from_secs(3600), Duration::from_secs);
             Ok((Secret::new(token), lifetime))
         }
         _ => {
@@ -98,7 +106,9 @@ async fn fetch(http: &reqwest::Client, config: &ImsConfig) -> Result<(Secret, Du
                 .unwrap_or("no access_token in the answer");
             Err(ims_error(
                 Some(status),
-                format!("Adobe IMS ({host}) refused the credential: {why}: check --ims-client-id and WORKFRONT_IMS_CLIENT_SECRET"),
+                format!(
+                    "Adobe IMS ({host}) refused the credential: {why}: check --ims-client-id and WORKFRONT_IMS_CLIENT_SECRET"
+                ),
             ))
         }
     }
@@ -146,7 +156,8 @@ impl ImsSession {
             return Ok(());
         }
         let (secret, lifetime) = fetch(http, &self.config).await?;
-        *self.token.write().unwrap_or_else(|p| p.into_inner()) = Token { generation: generation + 1, secret, renew_at: renew_at(lifetime) };
+        *self.token.write().unwrap_or_else(|p| p.into_inner()) =
+            Token { generation: generation + 1, secret, renew_at: renew_at(lifetime) };
         Ok(())
     }
 
@@ -167,7 +178,12 @@ mod tests {
         let local: Url = "http://127.0.0.1:9/some/path?x=1".parse().unwrap();
         assert_eq!(token_url(&local).as_str(), "http://127.0.0.1:9/ims/token/v3");
         let day = renew_at(Duration::from_secs(86_399));
-        assert!(day > Instant::now() + Duration::from_secs(86_000) && day < Instant::now() + Duration::from_secs(86_200));
-        assert!(renew_at(Duration::from_millis(1000)) < Instant::now() + Duration::from_millis(950));
+        assert!(
+            day > Instant::now() + Duration::from_secs(86_000)
+                && day < Instant::now() + Duration::from_secs(86_200)
+        );
+        assert!(
+            renew_at(Duration::from_millis(1000)) < Instant::now() + Duration::from_millis(950)
+        );
     }
 }

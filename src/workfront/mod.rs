@@ -24,8 +24,7 @@ use serde_json::Value;
 use crate::secret::Secret;
 
 /// The fields every listing asks for; Workfront returns only `ID`, `name`, `objCode` otherwise.
-pub const USER_FIELDS: &str =
-    "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate,accessLevelID,entryDate";
+pub const USER_FIELDS: &str = "ID,name,username,emailAddr,isActive,isAdmin,licenseType,lastLoginDate,scheduledDeactivationDate,accessLevelID,entryDate";
 
 /// How the client authenticates each request.
 #[derive(Debug, Clone)]
@@ -65,8 +64,16 @@ pub struct ApiError {
 
 impl ApiError {
     fn transport(e: &reqwest::Error) -> Self {
-        let place =
-            e.url().map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port_or_known_default().unwrap_or(0))).unwrap_or_default();
+        let place = e
+            .url()
+            .map(|u| {
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or("?"),
+                    u.port_or_known_default().unwrap_or(0)
+                )
+            })
+            .unwrap_or_default();
         let host = e.url().and_then(|u| u.host_str()).unwrap_or("the host").to_string();
         let mut chain = String::new();
         let mut refused = false;
@@ -79,16 +86,29 @@ impl ApiError {
             refused |= chain.contains("Connection refused");
             source = inner.source();
         }
-        let unreachable = |message: String| ApiError { status: None, class: None, message, retry_after: None, unreachable: true };
+        let unreachable = |message: String| ApiError {
+            status: None,
+            class: None,
+            message,
+            retry_after: None,
+            unreachable: true,
+        };
         if e.is_builder() {
-            return unreachable(format!("the request could not be built ({chain}): check the credentials and --base-url"));
+            return unreachable(format!(
+                "the request could not be built ({chain}): check the credentials and --base-url"
+            ));
         }
         if e.is_connect() {
             let lower = format!("{e} {chain}").to_lowercase();
             if refused {
-                return unreachable(format!("nothing is listening at {place} (connection refused)"));
+                return unreachable(format!(
+                    "nothing is listening at {place} (connection refused)"
+                ));
             }
-            if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service not known") {
+            if lower.contains("dns")
+                || lower.contains("lookup")
+                || lower.contains("name or service not known")
+            {
                 return unreachable(format!("no such host {host}: check --domain or --base-url"));
             }
             if lower.contains("tls")
@@ -96,7 +116,9 @@ impl ApiError {
                 || lower.contains("invalidcontenttype")
                 || lower.contains("handshake")
             {
-                return unreachable(format!("the server at {place} does not speak TLS ({chain}): use http:// only for a local simulator"));
+                return unreachable(format!(
+                    "the server at {place} does not speak TLS ({chain}): use http:// only for a local simulator"
+                ));
             }
         }
         let kind = if e.is_timeout() {
@@ -209,14 +231,30 @@ impl Client {
     /// Sends one request and unwraps the `{"data": …}` envelope. With OAuth2, a 401 (the access
     /// token expired) gets one new exchange and the same request again: a 401 means the request
     /// was not carried out, so nothing is lost or done twice.
-    async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], form: Option<&[(&str, &str)]>) -> Result<Value, ApiError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        form: Option<&[(&str, &str)]>,
+    ) -> Result<Value, ApiError> {
         match &self.auth {
             Some(Auth::OAuth(session)) => {
                 let (generation, token) = session.current();
-                match self.call_once(method.clone(), path, query, form, Some(Token::SessionId(&token))).await {
+                match self
+                    .call_once(method.clone(), path, query, form, Some(Token::SessionId(&token)))
+                    .await
+                {
                     Err(e) if e.is_auth() => {
                         session.renew(&self.http, generation).await?;
-                        self.call_once(method, path, query, form, Some(Token::SessionId(&session.current().1))).await
+                        self.call_once(
+                            method,
+                            path,
+                            query,
+                            form,
+                            Some(Token::SessionId(&session.current().1)),
+                        )
+                        .await
                     }
                     answered => answered,
                 }
@@ -224,11 +262,15 @@ impl Client {
             Some(Auth::Ims(session)) => {
                 let (generation, token) = session.current(&self.http).await?;
                 let org = session.org_id();
-                match self.call_once(method.clone(), path, query, form, Some(Token::Bearer(&token, org))).await {
+                match self
+                    .call_once(method.clone(), path, query, form, Some(Token::Bearer(&token, org)))
+                    .await
+                {
                     Err(e) if e.is_auth() => {
                         session.renew(&self.http, generation).await?;
                         let (_, token) = session.current(&self.http).await?;
-                        self.call_once(method, path, query, form, Some(Token::Bearer(&token, org))).await
+                        self.call_once(method, path, query, form, Some(Token::Bearer(&token, org)))
+                            .await
                     }
                     answered => answered,
                 }
@@ -256,12 +298,18 @@ impl Client {
         let method_name = method.to_string();
         let mut request = self.http.request(method, url).query(query);
         match (&self.auth, token) {
-            (_, Some(Token::SessionId(token))) => request = request.header("sessionID", token.expose()),
+            (_, Some(Token::SessionId(token))) => {
+                request = request.header("sessionID", token.expose())
+            }
             (_, Some(Token::Bearer(token, org))) => {
-                request = request.header("authorization", format!("Bearer {}", token.expose())).header("x-gw-ims-org-id", org);
+                request = request
+                    .header("authorization", format!("Bearer {}", token.expose()))
+                    .header("x-gw-ims-org-id", org);
             }
             (Some(Auth::ApiKey(key)), None) => request = request.header("apiKey", key.expose()),
-            (Some(Auth::Session(session)), None) => request = request.header("SessionID", session.expose()),
+            (Some(Auth::Session(session)), None) => {
+                request = request.header("SessionID", session.expose())
+            }
             _ => {}
         }
         if let Some(form) = form {
@@ -283,7 +331,8 @@ impl Client {
         let status = response.status().as_u16();
         tracing::info!(target: "wf_offboard::request", method = %method_name, path, status, latency_ms, "request");
         if response.status().is_redirection() {
-            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let location =
+                response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
             let target = Url::parse(location)
                 .or_else(|_| response.url().join(location))
                 .map(|u| u.host_str().unwrap_or("?").to_string())
@@ -306,13 +355,22 @@ impl Client {
             .map(Duration::from_secs);
         let body = response.bytes().await.map_err(|e| ApiError::transport(&e))?;
         let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let error =
-            |class: Option<String>, message: String| ApiError { status: Some(status), class, message, retry_after, unreachable: false };
+        let error = |class: Option<String>, message: String| ApiError {
+            status: Some(status),
+            class,
+            message,
+            retry_after,
+            unreachable: false,
+        };
         match parsed {
             Some(Value::Object(mut map)) => {
                 if let Some(err) = map.remove("error") {
                     let class = err.get("class").and_then(Value::as_str).map(String::from);
-                    let message = err.get("message").and_then(Value::as_str).unwrap_or("no message").to_string();
+                    let message = err
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("no message")
+                        .to_string();
                     return Err(error(class, message));
                 }
                 match map.remove("data") {
@@ -320,15 +378,35 @@ impl Client {
                     _ => Err(error(None, "the answer had no data".into())),
                 }
             }
-            _ if (200..300).contains(&status) => Err(error(None, "the answer was not Workfront JSON".into())),
-            _ => Err(error(None, format!("{} answer", reqwest::StatusCode::from_u16(status).map(|s| s.to_string()).unwrap_or_default()))),
+            _ if (200..300).contains(&status) => {
+                Err(error(None, "the answer was not Workfront JSON".into()))
+            }
+            _ => Err(error(
+                None,
+                format!(
+                    "{} answer",
+                    reqwest::StatusCode::from_u16(status)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                ),
+            )),
         }
     }
 
     /// `POST user?action=<action>` (`getApiKey` or `generateApiKey`) with the credentials in the
     /// form body; `None` when Workfront answers that the user has no key.
-    async fn api_key_action(&self, action: &str, username: &str, password: &Secret) -> Result<Option<Secret>, ApiError> {
-        let form = [("action", action), ("method", "PUT"), ("username", username), ("password", password.expose())];
+    async fn api_key_action(
+        &self,
+        action: &str,
+        username: &str,
+        password: &Secret,
+    ) -> Result<Option<Secret>, ApiError> {
+        let form = [
+            ("action", action),
+            ("method", "PUT"),
+            ("username", username),
+            ("password", password.expose()),
+        ];
         let data = self.call(Method::POST, "user", &[], Some(&form)).await?;
         Ok(data.get("result").and_then(Value::as_str).filter(|k| !k.is_empty()).map(Secret::new))
     }
@@ -336,7 +414,11 @@ impl Client {
     /// The user's API key: the existing one (`getApiKey`), or, only when there is none, a new
     /// one (`generateApiKey`, which on a real tenant replaces the key the user's other
     /// integrations use), as Workfront's own clients do.
-    pub async fn existing_or_new_api_key(&self, username: &str, password: &Secret) -> Result<Secret, ApiError> {
+    pub async fn existing_or_new_api_key(
+        &self,
+        username: &str,
+        password: &Secret,
+    ) -> Result<Secret, ApiError> {
         if let Some(key) = self.api_key_action("getApiKey", username, password).await? {
             return Ok(key);
         }
@@ -382,7 +464,12 @@ impl Client {
     /// One page of `GET user/search`, sorted by ID so pages tile the directory exactly.
     pub async fn search_users(&self, first: usize, limit: usize) -> Result<Vec<Value>, ApiError> {
         let (first, limit) = (first.to_string(), limit.to_string());
-        let query = [("$$FIRST", first.as_str()), ("$$LIMIT", limit.as_str()), ("ID_Sort", "asc"), ("fields", USER_FIELDS)];
+        let query = [
+            ("$$FIRST", first.as_str()),
+            ("$$LIMIT", limit.as_str()),
+            ("ID_Sort", "asc"),
+            ("fields", USER_FIELDS),
+        ];
         match self.call(Method::GET, "user/search", &query, None).await? {
             Value::Array(users) => Ok(users),
             _ => Err(ApiError {
@@ -409,7 +496,9 @@ impl Client {
 
     /// The user the credential signs in as (`ID=$$USER.ID`), with [`USER_FIELDS`].
     pub async fn caller(&self) -> Result<Value, ApiError> {
-        let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", USER_FIELDS)], None).await?;
+        let data = self
+            .call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", USER_FIELDS)], None)
+            .await?;
         data.get(0).cloned().ok_or_else(|| ApiError {
             status: Some(200),
             class: None,
@@ -421,21 +510,32 @@ impl Client {
 
     /// The ID of the user the key belongs to (`ID=$$USER.ID`).
     pub async fn current_user_id(&self) -> Result<String, ApiError> {
-        let data = self.call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", "ID")], None).await?;
-        data.get(0).and_then(|u| u.get("ID")).and_then(Value::as_str).map(str::to_ascii_lowercase).ok_or_else(|| ApiError {
-            status: Some(200),
-            class: None,
-            message: "could not tell which user the key belongs to".into(),
-            retry_after: None,
-            unreachable: false,
-        })
+        let data = self
+            .call(Method::GET, "user/search", &[("ID", "$$USER.ID"), ("fields", "ID")], None)
+            .await?;
+        data.get(0)
+            .and_then(|u| u.get("ID"))
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| ApiError {
+                status: Some(200),
+                class: None,
+                message: "could not tell which user the key belongs to".into(),
+                retry_after: None,
+                unreachable: false,
+            })
     }
 
     /// `PUT user/<ID>?updates={"isActive":"false"}` (or `"true"` to reactivate); returns the
     /// user as Workfront now has it.
     /// A reactivation gives the user `access_level` back (Workfront clears it on deactivation
     /// and asks for one again, as the UI does).
-    pub async fn set_active(&self, id: &str, active: bool, access_level: Option<&str>) -> Result<Value, ApiError> {
+    pub async fn set_active(
+        &self,
+        id: &str,
+        active: bool,
+        access_level: Option<&str>,
+    ) -> Result<Value, ApiError> {
         let mut updates = serde_json::json!({ "isActive": if active { "true" } else { "false" } });
         if let Some(level) = access_level.filter(|_| active) {
             updates["accessLevelID"] = level.into();
@@ -449,7 +549,8 @@ impl Client {
     /// user at that moment. Returns the user as Workfront now has it.
     pub async fn schedule_deactivation(&self, id: &str, at: &str) -> Result<Value, ApiError> {
         let updates = serde_json::json!({ "scheduledDeactivationDate": at }).to_string();
-        let query = [("updates", updates.as_str()), ("fields", "isActive,scheduledDeactivationDate")];
+        let query =
+            [("updates", updates.as_str()), ("fields", "isActive,scheduledDeactivationDate")];
         self.call(Method::PUT, &format!("user/{id}"), &query, None).await
     }
 
@@ -457,7 +558,11 @@ impl Client {
     /// answers `{"success":true}` or an error, and rolls everything back on an error. Sent as a
     /// POST with `method=PUT` and the fields in the form body (which Workfront reads on POST), so
     /// a hundred IDs never make an over-long URL.
-    pub async fn set_active_bulk(&self, users: &[(String, Option<String>)], active: bool) -> Result<(), ApiError> {
+    pub async fn set_active_bulk(
+        &self,
+        users: &[(String, Option<String>)],
+        active: bool,
+    ) -> Result<(), ApiError> {
         let items: Vec<Value> = users
             .iter()
             .map(|(id, level)| {
@@ -516,8 +621,16 @@ mod tests {
 
     #[test]
     fn transient_and_auth_errors_are_told_apart() {
-        let e = |status| ApiError { status, class: None, message: String::new(), retry_after: None, unreachable: false };
-        assert!(e(Some(429)).is_transient() && e(Some(502)).is_transient() && e(None).is_transient());
+        let e = |status| ApiError {
+            status,
+            class: None,
+            message: String::new(),
+            retry_after: None,
+            unreachable: false,
+        };
+        assert!(
+            e(Some(429)).is_transient() && e(Some(502)).is_transient() && e(None).is_transient()
+        );
         assert!(!e(Some(422)).is_transient() && !e(Some(404)).is_transient());
         assert!(e(Some(401)).is_auth());
     }

@@ -72,24 +72,47 @@ pub fn signed_jwt(config: &OAuthConfig, now: u64) -> Result<String, String> {
 
 /// The exchange endpoint beside an API root (`…/attask/api/v22.0/`).
 pub fn exchange_url(api_root: &Url) -> Url {
-    let mut url = api_root.join("../../../integrations/oauth2/api/v1/jwt/exchange").unwrap_or_else(|_| api_root.clone());
+    let mut url = api_root
+        .join("../../../integrations/oauth2/api/v1/jwt/exchange")
+        .unwrap_or_else(|_| api_root.clone());
     url.set_query(None);
     url
 }
 
 /// One exchange: a fresh JWT for an access token.
-async fn exchange(http: &reqwest::Client, url: &Url, config: &OAuthConfig) -> Result<Secret, ApiError> {
+async fn exchange(
+    http: &reqwest::Client,
+    url: &Url,
+    config: &OAuthConfig,
+) -> Result<Secret, ApiError> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let jwt = signed_jwt(config, now).map_err(|e| exchange_error(None, e))?;
-    let form = [("client_id", config.client_id.as_str()), ("client_secret", config.client_secret.expose()), ("jwt_token", jwt.as_str())];
-    let response =
-        http.post(url.clone()).form(&form).send().await.map_err(|e| exchange_error(None, format!("the OAuth2 exchange failed: {e}")))?;
+    let form = [
+        ("client_id", config.client_id.as_str()),
+        ("client_secret", config.client_secret.expose()),
+        ("jwt_token", jwt.as_str()),
+    ];
+    let response = http
+        .post(url.clone())
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| exchange_error(None, format!("the OAuth2 exchange failed: {e}")))?;
     let status = response.status().as_u16();
     if response.status().is_redirection() {
         // The client follows no redirect: the secret and JWT went to the tenant only.
-        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
-        let target = Url::parse(location).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_else(|| location.to_string());
-        return Err(exchange_error(Some(status), format!("the OAuth2 exchange answered with a redirect to {target}; it was not followed")));
+        let location =
+            response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let target = Url::parse(location)
+            .ok()
+            .and_then(|u| u.host_str().map(String::from))
+            .unwrap_or_else(|| location.to_string());
+        return Err(exchange_error(
+            Some(status),
+            format!(
+                "the OAuth2 exchange answered with a redirect to {target}; it was not followed"
+            ),
+        ));
     }
     let body: Value = response.json().await.unwrap_or(Value::Null);
     match body.get("access_token").and_then(Value::as_str) {
@@ -107,10 +130,19 @@ async fn exchange(http: &reqwest::Client, url: &Url, config: &OAuthConfig) -> Re
 
 impl OAuthSession {
     /// Signs in: the first exchange.
-    pub async fn start(http: &reqwest::Client, api_root: &Url, config: OAuthConfig) -> Result<OAuthSession, ApiError> {
+    pub async fn start(
+        http: &reqwest::Client,
+        api_root: &Url,
+        config: OAuthConfig,
+    ) -> Result<OAuthSession, ApiError> {
         let url = exchange_url(api_root);
         let token = exchange(http, &url, &config).await?;
-        Ok(OAuthSession { config, url, token: RwLock::new((0, token)), exchanging: tokio::sync::Mutex::new(()) })
+        Ok(OAuthSession {
+            config,
+            url,
+            token: RwLock::new((0, token)),
+            exchanging: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The current token and its generation.
@@ -143,9 +175,15 @@ mod tests {
     #[test]
     fn the_exchange_sits_beside_the_api_root() {
         let root: Url = "https://acme.my.workfront.com/attask/api/v22.0/".parse().unwrap();
-        assert_eq!(exchange_url(&root).as_str(), "https://acme.my.workfront.com/integrations/oauth2/api/v1/jwt/exchange");
+        assert_eq!(
+            exchange_url(&root).as_str(),
+            "https://acme.my.workfront.com/integrations/oauth2/api/v1/jwt/exchange"
+        );
         let proxied: Url = "http://127.0.0.1:9/wf/attask/api/v22.0/".parse().unwrap();
-        assert_eq!(exchange_url(&proxied).as_str(), "http://127.0.0.1:9/wf/integrations/oauth2/api/v1/jwt/exchange");
+        assert_eq!(
+            exchange_url(&proxied).as_str(),
+            "http://127.0.0.1:9/wf/integrations/oauth2/api/v1/jwt/exchange"
+        );
     }
 
     #[test]
@@ -158,7 +196,10 @@ mod tests {
             user_id: "u".into(),
         };
         assert!(signed_jwt(&config("not a key"), 0).unwrap_err().contains("not PEM"));
-        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(b"garbage"));
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            STANDARD.encode(b"garbage")
+        );
         assert!(signed_jwt(&config(&pem), 0).unwrap_err().contains("not an RSA key"));
     }
 }

@@ -8,7 +8,13 @@ use serde_json::Value;
 use super::{ApiError, Client};
 
 fn not_a_list(what: &str) -> ApiError {
-    ApiError { status: Some(200), class: None, message: format!("{what} answer was not a list"), retry_after: None, unreachable: false }
+    ApiError {
+        status: Some(200),
+        class: None,
+        message: format!("{what} answer was not a list"),
+        retry_after: None,
+        unreachable: false,
+    }
 }
 
 impl Client {
@@ -22,7 +28,11 @@ impl Client {
     ) -> Result<Vec<Value>, ApiError> {
         let (first, limit) = (first.to_string(), limit.to_string());
         let mut query: Vec<(&str, &str)> = filters.to_vec();
-        query.extend([("$$FIRST", first.as_str()), ("$$LIMIT", limit.as_str()), ("ID_Sort", "asc")]);
+        query.extend([
+            ("$$FIRST", first.as_str()),
+            ("$$LIMIT", limit.as_str()),
+            ("ID_Sort", "asc"),
+        ]);
         match self.call(Method::GET, &format!("{objcode}/search"), &query, None).await? {
             Value::Array(found) => Ok(found),
             _ => Err(not_a_list(&format!("{objcode}/search"))),
@@ -30,7 +40,12 @@ impl Client {
     }
 
     /// `GET <objcode>/search?ID=A&ID=B&ID_Mod=in&fields=…`: the objects with these IDs that exist.
-    pub async fn objects_by_id(&self, objcode: &str, ids: &[&str], fields: &str) -> Result<Vec<Value>, ApiError> {
+    pub async fn objects_by_id(
+        &self,
+        objcode: &str,
+        ids: &[&str],
+        fields: &str,
+    ) -> Result<Vec<Value>, ApiError> {
         let limit = ids.len().max(1).to_string();
         let mut query: Vec<(&str, &str)> = ids.iter().map(|id| ("ID", *id)).collect();
         query.extend([("ID_Mod", "in"), ("fields", fields), ("$$LIMIT", limit.as_str())]);
@@ -41,7 +56,13 @@ impl Client {
     }
 
     /// `PUT <objcode>/<id>?updates={"<field>":"<value>"}&fields=<field>`: the object as stored.
-    pub async fn set_field(&self, objcode: &str, id: &str, field: &str, value: &str) -> Result<Value, ApiError> {
+    pub async fn set_field(
+        &self,
+        objcode: &str,
+        id: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Value, ApiError> {
         let updates = serde_json::json!({ field: value }).to_string();
         let query = [("updates", updates.as_str()), ("fields", field)];
         self.call(Method::PUT, &format!("{objcode}/{id}"), &query, None).await

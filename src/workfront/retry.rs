@@ -29,7 +29,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 8, base: Duration::from_millis(200), cap: Duration::from_secs(10) }
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(10),
+        }
     }
 }
 
@@ -97,7 +101,11 @@ impl Pacing {
             let slot = self.gate.acquire().await;
             self.limiter.until_ready().await;
             attempts += 1;
-            let result = tracing::Instrument::instrument(op(), tracing::info_span!("send", attempt = attempts)).await;
+            let result = tracing::Instrument::instrument(
+                op(),
+                tracing::info_span!("send", attempt = attempts),
+            )
+            .await;
             match &result {
                 Err(e) if e.status == Some(429) => slot.throttled(),
                 _ => slot.succeeded(),
@@ -120,7 +128,8 @@ impl Pacing {
             {
                 return Attempted { result: Err(error), attempts };
             }
-            let wait = self.policy.backoff(attempts, &mut rng).max(error.retry_after.unwrap_or_default());
+            let wait =
+                self.policy.backoff(attempts, &mut rng).max(error.retry_after.unwrap_or_default());
             self.last_wait_ms.store(wait.as_millis() as u64, Ordering::Relaxed);
             self.backing_off.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(wait).await;
@@ -157,12 +166,22 @@ mod tests {
     }
 
     fn err(status: u16) -> ApiError {
-        ApiError { status: Some(status), class: None, message: "x".into(), retry_after: None, unreachable: false }
+        ApiError {
+            status: Some(status),
+            class: None,
+            message: "x".into(),
+            retry_after: None,
+            unreachable: false,
+        }
     }
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy { max_attempts: 5, base: Duration::from_millis(100), cap: Duration::from_millis(350) };
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(350),
+        };
         let mut rng = Rng::new(1);
         for _ in 0..100 {
             assert!(p.backoff(1, &mut rng) <= Duration::from_millis(100));
@@ -175,7 +194,11 @@ mod tests {
     async fn transient_errors_are_retried_until_success_and_counted() {
         let calls = AtomicU32::new(0);
         let pacing = pacing();
-        let out = pacing.send(|| async { if calls.fetch_add(1, Ordering::SeqCst) < 2 { Err(err(429)) } else { Ok(7) } }).await;
+        let out = pacing
+            .send(|| async {
+                if calls.fetch_add(1, Ordering::SeqCst) < 2 { Err(err(429)) } else { Ok(7) }
+            })
+            .await;
         assert_eq!((out.result.unwrap(), out.attempts), (7, 3));
         assert_eq!(pacing.gate.throttled(), 2, "429s reach the adaptive limit");
         assert!(pacing.gate.current() < 4);

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::util::{calm, cli, deactivate, leavers, printed, reactivate, read_report, start_sim, users, write};
+use crate::util::{
+    calm, cli, deactivate, leavers, printed, reactivate, read_report, start_sim, users, write,
+};
 use wf_offboard::sim::SimHandle;
 
 async fn audit(sim: &SimHandle, args: &[&str]) -> std::process::Output {
@@ -14,7 +16,8 @@ async fn audit(sim: &SimHandle, args: &[&str]) -> std::process::Output {
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("summary written")).expect("summary is JSON")
+    serde_json::from_str(&std::fs::read_to_string(path).expect("summary written"))
+        .expect("summary is JSON")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,13 +34,15 @@ async fn an_audit_reports_licences_logins_and_open_work_as_the_tenant_holds_them
     let report = dir.path().join("audit.csv");
     let summary = dir.path().join("audit.json");
     let p = |x: &std::path::Path| x.display().to_string();
-    let output = audit(&sim, &[&p(&input), "--report", &p(&report), "--summary-json", &p(&summary)]).await;
+    let output =
+        audit(&sim, &[&p(&input), "--report", &p(&report), "--summary-json", &p(&summary)]).await;
     assert_eq!(output.status.code(), Some(1), "the typo needs attention: {}", printed(&output));
     assert_eq!(sim.stats().mutating_requests, 0, "an audit writes nothing");
 
     let rows = read_report(&report);
     assert_eq!(rows.len(), 32);
-    let tenant: HashMap<String, wf_offboard::sim::User> = users(&sim).into_iter().map(|u| (u.id_hex(), u)).collect();
+    let tenant: HashMap<String, wf_offboard::sim::User> =
+        users(&sim).into_iter().map(|u| (u.id_hex(), u)).collect();
     let mut holders = 0;
     for row in rows.iter().filter(|r| !r["user_id"].is_empty()) {
         let user = &tenant[&row["user_id"]];
@@ -53,18 +58,26 @@ async fn an_audit_reports_licences_logins_and_open_work_as_the_tenant_holds_them
     assert!(holders > 0, "the generated tenant gives some leavers open work");
     assert_eq!(rows[30]["outcome"], "already_inactive");
     assert_eq!(rows[31]["outcome"], "not_found");
-    assert!(rows[31]["error"].contains(&format!("did you mean {}", people[0].username.to_lowercase())), "{}", rows[31]["error"]);
+    assert!(
+        rows[31]["error"].contains(&format!("did you mean {}", people[0].username.to_lowercase())),
+        "{}",
+        rows[31]["error"]
+    );
 
     let summary = json(&summary);
     assert_eq!(summary["command"], "audit");
     assert_eq!(summary["rows"], 32);
     assert_eq!(summary["outcomes"]["would_deactivate"], 30);
     assert_eq!(summary["users_with_open_work"], holders);
-    let freed: u64 = summary["licences_freed"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let freed: u64 =
+        summary["licences_freed"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(freed, 30);
     assert_eq!(summary["report"], p(&report));
     assert!(summary["requests_sent"].as_u64().unwrap() >= 3 * 31, "three counts per matched user");
-    assert!(printed(&output).contains("licences freed") && printed(&output).contains("still hold open work"));
+    assert!(
+        printed(&output).contains("licences freed")
+            && printed(&output).contains("still hold open work")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,32 +126,54 @@ async fn a_roster_audit_lists_exactly_the_active_users_not_on_it_and_feeds_deact
         "who",
     ];
     let output = audit(&sim, &args).await;
-    assert_eq!(output.status.code(), Some(1), "the roster's typo needs attention: {}", printed(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the roster's typo needs attention: {}",
+        printed(&output)
+    );
     assert!(printed(&output).contains("nobody.at.all@acme.example"));
-    let audited: BTreeSet<String> = read_report(&report).into_iter().map(|r| r["user_id"].clone()).collect();
+    let audited: BTreeSet<String> =
+        read_report(&report).into_iter().map(|r| r["user_id"].clone()).collect();
     assert_eq!(audited, leaving_ids, "exactly the active users on no roster row");
     let mut reader = csv::Reader::from_path(&candidates).unwrap();
     let written: BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
     assert_eq!(written, leaving_ids);
     let summary = json(&summary);
-    assert_eq!((summary["roster_problems"].as_u64(), summary["candidates_written"].as_u64()), (Some(1), Some(10)));
+    assert_eq!(
+        (summary["roster_problems"].as_u64(), summary["candidates_written"].as_u64()),
+        (Some(1), Some(10))
+    );
     assert_eq!(sim.stats().mutating_requests, 0);
     assert!(all.iter().any(|u| u.id == api_user));
 
     // Reviewed, then executed from the same data.
     let done = dir.path().join("done.csv");
     let summary = dir.path().join("done.json");
-    let output = deactivate(&sim, &candidates, &done, &["--yes", "--summary-json", &p(&summary)]).await;
+    let output =
+        deactivate(&sim, &candidates, &done, &["--yes", "--summary-json", &p(&summary)]).await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let written: BTreeSet<String> = sim.stats().writes_per_user.keys().cloned().collect();
     assert_eq!(written, leaving_ids);
     let summary = json(&summary);
-    assert_eq!((summary["command"].as_str(), summary["outcomes"]["deactivated"].as_u64()), (Some("deactivate"), Some(10)));
+    assert_eq!(
+        (summary["command"].as_str(), summary["outcomes"]["deactivated"].as_u64()),
+        (Some("deactivate"), Some(10))
+    );
     assert_eq!(summary["exit_code"], 0);
 
     let undo_summary = dir.path().join("undo.json");
-    let output = reactivate(&sim, &done, &dir.path().join("undo.csv"), &["--yes", "--summary-json", &p(&undo_summary)]).await;
+    let output = reactivate(
+        &sim,
+        &done,
+        &dir.path().join("undo.csv"),
+        &["--yes", "--summary-json", &p(&undo_summary)],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let undo = json(&undo_summary);
-    assert_eq!((undo["command"].as_str(), undo["outcomes"]["reactivated"].as_u64()), (Some("reactivate"), Some(10)));
+    assert_eq!(
+        (undo["command"].as_str(), undo["outcomes"]["reactivated"].as_u64()),
+        (Some("reactivate"), Some(10))
+    );
 }

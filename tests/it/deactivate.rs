@@ -6,8 +6,8 @@ use std::time::Duration;
 use wf_offboard::sim::Faults;
 
 use crate::util::{
-    calm, cli, deactivate, deactivate_args, is_active, outcomes, printed, read_report, send_sigint, send_signal, spawn_deactivate,
-    start_sim, users, write,
+    calm, cli, deactivate, deactivate_args, is_active, outcomes, printed, read_report, send_sigint,
+    send_signal, spawn_deactivate, start_sim, users, write,
 };
 
 const SAMPLE: &str = include_str!("../../samples/offboarding.csv");
@@ -45,7 +45,10 @@ async fn the_sample_dry_run_then_real_run_account_for_every_row() {
     ];
     assert_eq!(outcomes(&dry), expected_dry);
     let rows = read_report(&dry);
-    assert_eq!(rows.iter().map(|r| r["row"].parse::<usize>().unwrap()).collect::<Vec<_>>(), (1..=20).collect::<Vec<_>>());
+    assert_eq!(
+        rows.iter().map(|r| r["row"].parse::<usize>().unwrap()).collect::<Vec<_>>(),
+        (1..=20).collect::<Vec<_>>()
+    );
     let matched: Vec<&str> = rows.iter().take(12).map(|r| r["matched_by"].as_str()).collect();
     assert!(matched.contains(&"username") && matched.contains(&"email") && matched.contains(&"id"));
     assert_eq!(rows[17]["error"], "same user as row 3");
@@ -55,44 +58,67 @@ async fn the_sample_dry_run_then_real_run_account_for_every_row() {
     let output = deactivate(&sim, &input, &real, &["--yes", "--allow-admins"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
     let got = outcomes(&real);
-    let want: Vec<&str> = expected_dry.iter().map(|o| if *o == "would_deactivate" { "deactivated" } else { o }).collect();
+    let want: Vec<&str> = expected_dry
+        .iter()
+        .map(|o| if *o == "would_deactivate" { "deactivated" } else { o })
+        .collect();
     assert_eq!(got[..14], want[..14]);
-    assert_eq!(got[14], "failed", "with --allow-admins, the Admin Email user is refused by Workfront");
+    assert_eq!(
+        got[14], "failed",
+        "with --allow-admins, the Admin Email user is refused by Workfront"
+    );
     assert_eq!(read_report(&real)[14]["attempts"], "1", "a refusal is not retried");
     assert!(read_report(&real)[14]["error"].contains("Admin Email"));
     assert_eq!(read_report(&real)[14]["http_status"], "422");
     for row in read_report(&real).iter().filter(|r| r["outcome"] == "deactivated") {
         assert!(!is_active(&sim, &row["user_id"]), "{} is inactive on the server", row["username"]);
     }
-    assert_eq!(sim.stats().writes_per_user.values().sum::<u64>(), 12, "exactly the twelve users were written");
+    assert_eq!(
+        sim.stats().writes_per_user.values().sum::<u64>(),
+        12,
+        "exactly the twelve users were written"
+    );
 
     let again = dir.path().join("again.csv");
     deactivate(&sim, &input, &again, &["--yes", "--allow-admins"]).await;
     let repeated = outcomes(&again);
-    assert_eq!(repeated.iter().filter(|o| *o == "already_inactive").count(), 13, "a re-run writes nobody twice");
+    assert_eq!(
+        repeated.iter().filter(|o| *o == "already_inactive").count(),
+        13,
+        "a re-run writes nobody twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_forms_delimiters_bom_and_headerless_input() {
     let sim = start_sim(300, 3, calm()).await;
-    let people: Vec<_> = users(&sim).into_iter().filter(|u| u.is_active && !u.is_admin).take(2).collect();
+    let people: Vec<_> =
+        users(&sim).into_iter().filter(|u| u.is_active && !u.is_admin).take(2).collect();
     let (a, b) = (&people[0], &people[1]);
     let dir = tempfile::tempdir().unwrap();
     let files = [
         ("semicolon.csv", format!("Name;E-mail Address\nA;{}\n\nB;{}\n", a.email, b.email)),
         ("tab.csv", format!("login\tdept\n{}\tx\n{}\ty\n", a.username, b.username)),
-        ("bom.csv", format!("\u{feff}User ID,Name\n{},A\n{},B\n", a.id_hex().to_uppercase(), b.id_hex())),
+        (
+            "bom.csv",
+            format!("\u{feff}User ID,Name\n{},A\n{},B\n", a.id_hex().to_uppercase(), b.id_hex()),
+        ),
         ("headerless.csv", format!("{}\n{}\n", a.username.to_uppercase(), b.email)),
         ("column.csv", format!("Who,Mailbox\nA,{}\nB,{}\n", a.email, b.email)),
     ];
     for (name, content) in files {
         let input = write(dir.path(), name, &content);
         let report = dir.path().join(format!("{name}.report.csv"));
-        let extra: &[&str] = if name == "column.csv" { &["--dry-run", "--column", "mailbox"] } else { &["--dry-run"] };
+        let extra: &[&str] = if name == "column.csv" {
+            &["--dry-run", "--column", "mailbox"]
+        } else {
+            &["--dry-run"]
+        };
         let output = deactivate(&sim, &input, &report, extra).await;
         assert_eq!(output.status.code(), Some(0), "{name}: {}", printed(&output));
         assert_eq!(outcomes(&report), ["would_deactivate", "would_deactivate"], "{name}");
-        let ids: Vec<String> = read_report(&report).into_iter().map(|r| r["user_id"].clone()).collect();
+        let ids: Vec<String> =
+            read_report(&report).into_iter().map(|r| r["user_id"].clone()).collect();
         assert_eq!(ids, [a.id_hex(), b.id_hex()], "{name}");
     }
 }
@@ -101,8 +127,14 @@ async fn header_forms_delimiters_bom_and_headerless_input() {
 async fn many_pages_find_every_target_including_the_last_page() {
     let sim = start_sim(9_500, 4, calm()).await;
     let all = users(&sim);
-    let targets: Vec<String> =
-        all.iter().rev().filter(|u| u.is_active && !u.is_admin).step_by(97).take(40).map(|u| u.email.to_string()).collect();
+    let targets: Vec<String> = all
+        .iter()
+        .rev()
+        .filter(|u| u.is_active && !u.is_admin)
+        .step_by(97)
+        .take(40)
+        .map(|u| u.email.to_string())
+        .collect();
     assert_eq!(all.last().map(|u| u.is_active), Some(true), "the very last user by ID is active");
     let mut content = String::from("email\n");
     content.push_str(&format!("{}\n", all.last().unwrap().id_hex()));
@@ -115,7 +147,11 @@ async fn many_pages_find_every_target_including_the_last_page() {
     let output = deactivate(&sim, &input, &report, &["--yes"]).await;
     let got = outcomes(&report);
     assert_eq!(got.len(), 41);
-    assert!(got.iter().all(|o| o == "deactivated" || o == "duplicate"), "{got:?}\n{}", printed(&output));
+    assert!(
+        got.iter().all(|o| o == "deactivated" || o == "duplicate"),
+        "{got:?}\n{}",
+        printed(&output)
+    );
     assert!(!is_active(&sim, &all.last().unwrap().id_hex()), "a target on the last page was found");
     assert!(sim.stats().by_kind["search"] >= 5, "the listing paged through 5 pages of 2000");
 }
@@ -132,7 +168,12 @@ async fn throttling_errors_and_dropped_connections_are_retried_until_every_targe
         ..Faults::default()
     };
     let sim = start_sim(2_500, 5, faults).await;
-    let targets: Vec<String> = users(&sim).iter().filter(|u| u.is_active && !u.is_admin).take(60).map(|u| u.id_hex()).collect();
+    let targets: Vec<String> = users(&sim)
+        .iter()
+        .filter(|u| u.is_active && !u.is_admin)
+        .take(60)
+        .map(|u| u.id_hex())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "t.csv", &format!("id\n{}\n", targets.join("\n")));
     let report = dir.path().join("r.csv");
@@ -141,8 +182,12 @@ async fn throttling_errors_and_dropped_connections_are_retried_until_every_targe
     assert!(outcomes(&report).iter().all(|o| o == "deactivated"));
     assert!(targets.iter().all(|id| !is_active(&sim, id)));
     let stats = sim.stats();
-    assert!(stats.rejected_429 > 0 && stats.injected_errors > 0 && stats.dropped_connections > 0, "{stats:?}");
-    let attempts: u32 = read_report(&report).iter().map(|r| r["attempts"].parse::<u32>().unwrap()).sum();
+    assert!(
+        stats.rejected_429 > 0 && stats.injected_errors > 0 && stats.dropped_connections > 0,
+        "{stats:?}"
+    );
+    let attempts: u32 =
+        read_report(&report).iter().map(|r| r["attempts"].parse::<u32>().unwrap()).sum();
     assert!(attempts > 60, "retries are recorded per row");
 }
 
@@ -160,14 +205,20 @@ async fn the_key_and_password_never_appear_in_urls_output_or_report() {
     let password = "pw-for-tests";
     let username = sim.api_username();
     let base = |dry: bool, report: &std::path::Path| {
-        deactivate_args(&sim, &input, report, &["--username", &username, if dry { "--dry-run" } else { "--yes" }])
+        deactivate_args(
+            &sim,
+            &input,
+            report,
+            &["--username", &username, if dry { "--dry-run" } else { "--yes" }],
+        )
     };
     let dry_report = dir.path().join("dry-user.csv");
     let output = cli(base(true, &dry_report), vec![("WORKFRONT_PASSWORD", password.into())]).await;
     assert_eq!(output.status.code(), Some(1), "{}", printed(&output));
     assert_eq!(sim.stats().mutating_requests, 0, "a dry run signs in without generating a key");
     let real_report = dir.path().join("real-user.csv");
-    let output = cli(base(false, &real_report), vec![("WORKFRONT_PASSWORD", password.into())]).await;
+    let output =
+        cli(base(false, &real_report), vec![("WORKFRONT_PASSWORD", password.into())]).await;
     assert_eq!(outcomes(&real_report), ["deactivated", "not_found"], "{}", printed(&output));
     for file in [&dry_report, &real_report] {
         let text = std::fs::read_to_string(file).unwrap();
@@ -176,9 +227,13 @@ async fn the_key_and_password_never_appear_in_urls_output_or_report() {
     assert!(!printed(&output).contains(password) && !printed(&output).contains(sim.api_key()));
     let stats = sim.stats();
     assert!(!stats.api_key_in_url && !stats.secret_in_url, "{stats:?}");
-    let wrong = cli(base(true, &dir.path().join("x.csv")), vec![("WORKFRONT_PASSWORD", "wrong".into())]).await;
+    let wrong =
+        cli(base(true, &dir.path().join("x.csv")), vec![("WORKFRONT_PASSWORD", "wrong".into())])
+            .await;
     assert_eq!(wrong.status.code(), Some(2));
-    assert!(!printed(&wrong).contains("wrong\n") && printed(&wrong).contains("AuthenticationException"));
+    assert!(
+        !printed(&wrong).contains("wrong\n") && printed(&wrong).contains("AuthenticationException")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,9 +254,17 @@ async fn usage_errors_exit_2_before_any_request() {
     assert!(printed(&output).contains("--yes"));
     assert!(is_active(&sim, &someone.id_hex()));
 
-    let no_key =
-        cli(vec!["deactivate".into(), good.display().to_string(), "--base-url".into(), sim.base_url.clone(), "--dry-run".into()], vec![])
-            .await;
+    let no_key = cli(
+        vec![
+            "deactivate".into(),
+            good.display().to_string(),
+            "--base-url".into(),
+            sim.base_url.clone(),
+            "--dry-run".into(),
+        ],
+        vec![],
+    )
+    .await;
     assert_eq!(no_key.status.code(), Some(2));
     assert!(printed(&no_key).contains("WORKFRONT_API_KEY"));
 
@@ -220,7 +283,13 @@ async fn usage_errors_exit_2_before_any_request() {
     assert!(printed(&http).contains("plain http"));
 
     let wrong_key = cli(
-        vec!["deactivate".into(), good.display().to_string(), "--base-url".into(), sim.base_url.clone(), "--dry-run".into()],
+        vec![
+            "deactivate".into(),
+            good.display().to_string(),
+            "--base-url".into(),
+            sim.base_url.clone(),
+            "--dry-run".into(),
+        ],
         vec![("WORKFRONT_API_KEY", "not-the-key".into())],
     )
     .await;
@@ -238,23 +307,39 @@ async fn formulas_are_neutralised_and_clean_runs_exit_0() {
     let report = dir.path().join("r.csv");
     let output = deactivate(&sim, &input, &report, &["--dry-run"]).await;
     assert_eq!(output.status.code(), Some(1));
-    let inputs: Vec<String> = read_report(&report).into_iter().map(|r| r["input"].clone()).collect();
+    let inputs: Vec<String> =
+        read_report(&report).into_iter().map(|r| r["input"].clone()).collect();
     assert_eq!(inputs, ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]);
 
-    let clean = write(dir.path(), "clean.csv", &format!("email\n{}\n{}\n", someone.email, someone.username));
+    let clean = write(
+        dir.path(),
+        "clean.csv",
+        &format!("email\n{}\n{}\n", someone.email, someone.username),
+    );
     let output = deactivate(&sim, &clean, &report, &["--yes", "--force"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
-    let got: HashMap<String, String> = read_report(&report).into_iter().map(|r| (r["row"].clone(), r["outcome"].clone())).collect();
+    let got: HashMap<String, String> = read_report(&report)
+        .into_iter()
+        .map(|r| (r["row"].clone(), r["outcome"].clone()))
+        .collect();
     assert_eq!(got["1"], "deactivated");
     assert_eq!(got["2"], "duplicate");
-    assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("report: {}", report.display())));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&format!("report: {}", report.display()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
-    let faults = Faults { max_in_flight: 10, latency: Duration::from_millis(250), ..Faults::default() };
+    let faults =
+        Faults { max_in_flight: 10, latency: Duration::from_millis(250), ..Faults::default() };
     let sim = start_sim(500, 9, faults).await;
-    let targets: Vec<String> = users(&sim).iter().filter(|u| u.is_active && !u.is_admin).take(40).map(|u| u.id_hex()).collect();
+    let targets: Vec<String> = users(&sim)
+        .iter()
+        .filter(|u| u.is_active && !u.is_admin)
+        .take(40)
+        .map(|u| u.id_hex())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "slow.csv", &format!("id\n{}\n", targets.join("\n")));
     let report = dir.path().join("r.csv");
@@ -273,7 +358,11 @@ async fn sigint_mid_run_exits_130_with_every_row_in_the_report() {
     let skipped = got.iter().filter(|o| *o == "skipped").count();
     assert_eq!(done + skipped, 40, "{got:?}");
     assert!(done >= 3 && skipped > 0, "{done} done, {skipped} skipped");
-    assert_eq!(done, sim.stats().writes_per_user.len(), "the report matches what the server stored");
+    assert_eq!(
+        done,
+        sim.stats().writes_per_user.len(),
+        "the report matches what the server stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,7 +378,8 @@ async fn sigterm_while_listing_writes_every_row_as_skipped() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     send_signal(&child, "TERM").await;
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let output =
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
     assert_eq!(output.status.code(), Some(130));
     assert_eq!(outcomes(&report), ["skipped", "skipped"]);
     assert_eq!(sim.stats().mutating_requests, 0);

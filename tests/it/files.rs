@@ -38,7 +38,9 @@ async fn thief() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
         for _ in 0..64 {
             let Ok((mut stream, _)) = listener.accept().await else { return };
             counter.fetch_add(1, Ordering::SeqCst);
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                .await;
         }
     });
     (base, seen, task)
@@ -53,16 +55,34 @@ async fn redirects_are_never_followed_so_credentials_never_leave_the_tenant() {
         let (base, task) = redirector(status, stolen_at.clone()).await;
         for (sign_in, env) in [
             (vec![], vec![("WORKFRONT_API_KEY", "k".repeat(32))]),
-            (vec!["--username".to_string(), "api@acme.example".to_string()], vec![("WORKFRONT_PASSWORD", "hunter2".to_string())]),
+            (
+                vec!["--username".to_string(), "api@acme.example".to_string()],
+                vec![("WORKFRONT_PASSWORD", "hunter2".to_string())],
+            ),
         ] {
-            let mut args: Vec<String> = vec!["deactivate".into(), input.display().to_string(), "--base-url".into(), base.clone()];
-            args.extend(["--report".into(), dir.path().join(format!("r{status}-{}.csv", sign_in.len())).display().to_string()]);
+            let mut args: Vec<String> = vec![
+                "deactivate".into(),
+                input.display().to_string(),
+                "--base-url".into(),
+                base.clone(),
+            ];
+            args.extend([
+                "--report".into(),
+                dir.path().join(format!("r{status}-{}.csv", sign_in.len())).display().to_string(),
+            ]);
             args.extend(sign_in);
             args.push("--yes".into());
             let output = cli(args, env).await;
             assert_eq!(output.status.code(), Some(2), "{status}: {}", printed(&output));
-            assert!(printed(&output).contains("redirect to 127.0.0.2"), "{status}: {}", printed(&output));
-            assert!(!printed(&output).contains("hunter2") && !printed(&output).contains(&"k".repeat(32)));
+            assert!(
+                printed(&output).contains("redirect to 127.0.0.2"),
+                "{status}: {}",
+                printed(&output)
+            );
+            assert!(
+                !printed(&output).contains("hunter2")
+                    && !printed(&output).contains(&"k".repeat(32))
+            );
         }
         task.abort();
     }
@@ -96,24 +116,68 @@ async fn links_devices_and_inputs_are_never_written_over() {
     let input_text = std::fs::read_to_string(&input).unwrap();
     let cases: Vec<(&str, Vec<String>)> = vec![
         ("report is a symlink", vec!["--report".into(), link("report-link.csv", &victim)]),
-        ("summary is a symlink", vec!["--report".into(), report.clone(), "--summary-json".into(), link("s-link.json", &victim)]),
-        ("plan is a symlink", vec!["--report".into(), report.clone(), "--dry-run".into(), "--plan".into(), link("p-link.json", &victim)]),
-        ("lock is a symlink", vec!["--report".into(), dir.path().join("l.csv").display().to_string()]),
+        (
+            "summary is a symlink",
+            vec![
+                "--report".into(),
+                report.clone(),
+                "--summary-json".into(),
+                link("s-link.json", &victim),
+            ],
+        ),
+        (
+            "plan is a symlink",
+            vec![
+                "--report".into(),
+                report.clone(),
+                "--dry-run".into(),
+                "--plan".into(),
+                link("p-link.json", &victim),
+            ],
+        ),
+        (
+            "lock is a symlink",
+            vec!["--report".into(), dir.path().join("l.csv").display().to_string()],
+        ),
         ("report is a FIFO", vec!["--report".into(), p(&fifo)]),
         ("report is a symlink to a FIFO", vec!["--report".into(), link("fifo-link.csv", &fifo)]),
         ("report is the input", vec!["--report".into(), p(&input)]),
-        ("report is the input, by another name", vec!["--report".into(), format!("{}/./in.csv", dir.path().display())]),
-        ("summary is the input", vec!["--report".into(), report.clone(), "--summary-json".into(), p(&input)]),
-        ("plan is the input", vec!["--report".into(), report.clone(), "--dry-run".into(), "--plan".into(), p(&input)]),
-        ("report is the protect list", vec!["--report".into(), p(&protect), "--protect".into(), p(&protect)]),
+        (
+            "report is the input, by another name",
+            vec!["--report".into(), format!("{}/./in.csv", dir.path().display())],
+        ),
+        (
+            "summary is the input",
+            vec!["--report".into(), report.clone(), "--summary-json".into(), p(&input)],
+        ),
+        (
+            "plan is the input",
+            vec!["--report".into(), report.clone(), "--dry-run".into(), "--plan".into(), p(&input)],
+        ),
+        (
+            "report is the protect list",
+            vec!["--report".into(), p(&protect), "--protect".into(), p(&protect)],
+        ),
         (
             "plan is the report",
-            vec!["--report".into(), report.clone(), "--dry-run".into(), "--plan".into(), format!("{}/./r.csv", dir.path().display())],
+            vec![
+                "--report".into(),
+                report.clone(),
+                "--dry-run".into(),
+                "--plan".into(),
+                format!("{}/./r.csv", dir.path().display()),
+            ],
         ),
     ];
     std::os::unix::fs::symlink(&victim, dir.path().join("l.csv.lock")).unwrap();
     for (name, extra) in cases {
-        let mut args: Vec<String> = vec!["deactivate".into(), p(&input), "--base-url".into(), sim.base_url.clone(), "--yes".into()];
+        let mut args: Vec<String> = vec![
+            "deactivate".into(),
+            p(&input),
+            "--base-url".into(),
+            sim.base_url.clone(),
+            "--yes".into(),
+        ];
         args.extend(extra);
         let output = cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await;
         assert_eq!(output.status.code(), Some(2), "{name}: {}", printed(&output));
@@ -127,7 +191,9 @@ async fn links_devices_and_inputs_are_never_written_over() {
     let output = deactivate(&sim, &input, &first, &["--dry-run"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let same = format!("{}/./first.csv", dir.path().display());
-    let output = deactivate(&sim, &input, Path::new(&same), &["--yes", "--force", "--resume", &p(&first)]).await;
+    let output =
+        deactivate(&sim, &input, Path::new(&same), &["--yes", "--force", "--resume", &p(&first)])
+            .await;
     assert_eq!(output.status.code(), Some(2), "{}", printed(&output));
     assert!(printed(&output).contains("same file as the input"), "{}", printed(&output));
 }
@@ -140,14 +206,24 @@ async fn an_existing_report_is_replaced_only_with_force_and_every_file_is_0600()
     let input = id_list(dir.path(), "in.csv", &people);
     let report = dir.path().join("real.csv");
     let summary = dir.path().join("s.json");
-    let output = deactivate(&sim, &input, &report, &["--yes", "--summary-json", &summary.display().to_string()]).await;
+    let output = deactivate(
+        &sim,
+        &input,
+        &report,
+        &["--yes", "--summary-json", &summary.display().to_string()],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let real = std::fs::read_to_string(&report).unwrap();
     assert_eq!((mode(&report), mode(&summary)), (0o600, 0o600));
 
     let output = deactivate(&sim, &input, &report, &["--dry-run"]).await;
     assert_eq!(output.status.code(), Some(2), "{}", printed(&output));
-    assert!(printed(&output).contains("already exists") && printed(&output).contains("--force"), "{}", printed(&output));
+    assert!(
+        printed(&output).contains("already exists") && printed(&output).contains("--force"),
+        "{}",
+        printed(&output)
+    );
     assert_eq!(std::fs::read_to_string(&report).unwrap(), real, "the undo record is kept");
     // A report the user made private stays private when replaced.
     let output = deactivate(&sim, &input, &report, &["--dry-run", "--force"]).await;
@@ -156,7 +232,13 @@ async fn an_existing_report_is_replaced_only_with_force_and_every_file_is_0600()
     assert_eq!(mode(&report), 0o600);
 
     let plan = dir.path().join("plan.json");
-    deactivate(&sim, &input, &dir.path().join("dry.csv"), &["--dry-run", "--plan", &plan.display().to_string()]).await;
+    deactivate(
+        &sim,
+        &input,
+        &dir.path().join("dry.csv"),
+        &["--dry-run", "--plan", &plan.display().to_string()],
+    )
+    .await;
     assert_eq!(mode(&plan), 0o600);
     let audit = dir.path().join("audit.csv");
     let candidates = dir.path().join("candidates.csv");

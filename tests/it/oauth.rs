@@ -21,7 +21,11 @@ fn key_pair(dir: &Path, name: &str) -> (PathBuf, String) {
         .expect("openssl runs");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let public = std::process::Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(&private).output().expect("openssl runs");
+    let public = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .output()
+        .expect("openssl runs");
     assert!(public.status.success());
     (private, String::from_utf8(public.stdout).unwrap())
 }
@@ -34,9 +38,16 @@ async fn start(public_pem: &str, ttl: Duration, latency: Duration) -> SimHandle 
         public_key: sim::public_key_from_pem(public_pem).expect("a public key"),
         session_ttl: ttl,
     };
-    let credentials = Credentials { api_key: sim::default_api_key(81), password: "pw".into(), oauth: Some(app), ..Default::default() };
+    let credentials = Credentials {
+        api_key: sim::default_api_key(81),
+        password: "pw".into(),
+        oauth: Some(app),
+        ..Default::default()
+    };
     let faults = Faults { latency, ..Faults::default() };
-    sim::start("127.0.0.1:0", Tenant::generate(300, 81).unwrap(), credentials, faults).await.unwrap()
+    sim::start("127.0.0.1:0", Tenant::generate(300, 81).unwrap(), credentials, faults)
+        .await
+        .unwrap()
 }
 
 fn oauth_args(sim: &SimHandle, input: &Path, report: &Path, key: &Path) -> Vec<String> {
@@ -76,7 +87,10 @@ async fn oauth2_signs_in_and_exchanges_again_when_the_session_expires_mid_run() 
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     assert_eq!(outcomes(&report), vec!["deactivated"; 24]);
     let stats = sim.stats();
-    assert!(stats.expired_sessions > 0 && stats.token_exchanges >= 2, "the session expired mid-run and was renewed: {stats:?}");
+    assert!(
+        stats.expired_sessions > 0 && stats.token_exchanges >= 2,
+        "the session expired mid-run and was renewed: {stats:?}"
+    );
     assert_eq!(stats.writes_per_user.len(), 24);
     assert!(stats.writes_per_user.values().all(|n| *n == 1), "no row was lost or repeated");
     let key_text = std::fs::read_to_string(&key).unwrap();
@@ -106,7 +120,10 @@ async fn oauth2_signs_in_and_exchanges_again_when_the_session_expires_mid_run() 
     ];
     let output = cli(
         args.iter().map(|s| s.to_string()).collect(),
-        vec![("WF_OFFBOARD_CONFIG", config.display().to_string()), ("WORKFRONT_CLIENT_SECRET", SECRET.into())],
+        vec![
+            ("WF_OFFBOARD_CONFIG", config.display().to_string()),
+            ("WORKFRONT_CLIENT_SECRET", SECRET.into()),
+        ],
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
@@ -134,5 +151,9 @@ async fn a_wrong_key_a_missing_secret_and_a_readable_key_file_are_refused() {
     std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).unwrap();
     let output = cli(args, vec![("WORKFRONT_CLIENT_SECRET", SECRET.into())]).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(printed(&output).contains("private key file is readable by others"), "{}", printed(&output));
+    assert!(
+        printed(&output).contains("private key file is readable by others"),
+        "{}",
+        printed(&output)
+    );
 }

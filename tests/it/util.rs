@@ -15,13 +15,28 @@ pub async fn start_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
 /// A simulator that still accepts password sign-in (`--legacy-login`), as tenants did before
 /// the Adobe Business Platform.
 pub async fn start_legacy_sim(users: usize, seed: u64, faults: Faults) -> SimHandle {
-    start_sim_with(users, seed, faults, Credentials { legacy_login: true, ..Credentials::default() }).await
+    start_sim_with(
+        users,
+        seed,
+        faults,
+        Credentials { legacy_login: true, ..Credentials::default() },
+    )
+    .await
 }
 
 /// A simulator with `extra` credentials (IMS, legacy login) besides the key and password.
-pub async fn start_sim_with(users: usize, seed: u64, faults: Faults, extra: Credentials) -> SimHandle {
+pub async fn start_sim_with(
+    users: usize,
+    seed: u64,
+    faults: Faults,
+    extra: Credentials,
+) -> SimHandle {
     let tenant = Tenant::generate(users, seed).expect("tenant");
-    let credentials = Credentials { api_key: sim::default_api_key(seed), password: "pw-for-tests".into(), ..extra };
+    let credentials = Credentials {
+        api_key: sim::default_api_key(seed),
+        password: "pw-for-tests".into(),
+        ..extra
+    };
     sim::start("127.0.0.1:0", tenant, credentials, faults).await.expect("simulator starts")
 }
 
@@ -43,7 +58,8 @@ pub fn http() -> reqwest::Client {
 
 /// GET with the API key header; returns status and JSON.
 pub async fn get_json(sim: &SimHandle, path: &str) -> (u16, serde_json::Value) {
-    let response = http().get(api(sim, path)).header("apiKey", sim.api_key()).send().await.expect("request");
+    let response =
+        http().get(api(sim, path)).header("apiKey", sim.api_key()).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.expect("json"))
 }
@@ -82,14 +98,24 @@ pub fn command() -> std::process::Command {
 /// Runs the wf-offboard binary with `args` and extra environment, off the async workers.
 pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
-        command().args(&args).envs(env).stdin(std::process::Stdio::null()).output().expect("the binary runs")
+        command()
+            .args(&args)
+            .envs(env)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the binary runs")
     })
     .await
     .expect("join")
 }
 
 /// The arguments `deactivate INPUT --base-url … --report …` plus `extra`.
-pub fn deactivate_args(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
+pub fn deactivate_args(
+    sim: &SimHandle,
+    input: &Path,
+    report: &Path,
+    extra: &[&str],
+) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "deactivate".into(),
         input.display().to_string(),
@@ -104,12 +130,21 @@ pub fn deactivate_args(sim: &SimHandle, input: &Path, report: &Path, extra: &[&s
 
 /// Runs `deactivate` to completion with the simulator's key in env.
 pub async fn deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> Output {
-    cli(deactivate_args(sim, input, report, extra), vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
+    cli(
+        deactivate_args(sim, input, report, extra),
+        vec![("WORKFRONT_API_KEY", sim.api_key().to_string())],
+    )
+    .await
 }
 
 /// Starts `deactivate` in the background (key in env, no stdin, stderr discarded), for tests
 /// that signal it mid-run.
-pub fn spawn_deactivate(sim: &SimHandle, input: &Path, report: &Path, extra: &[&str]) -> std::process::Child {
+pub fn spawn_deactivate(
+    sim: &SimHandle,
+    input: &Path,
+    report: &Path,
+    extra: &[&str],
+) -> std::process::Child {
     command()
         .args(deactivate_args(sim, input, report, extra))
         .env("WORKFRONT_API_KEY", sim.api_key())
@@ -127,9 +162,11 @@ pub async fn send_sigint(child: &std::process::Child) {
 /// Sends a signal (`INT`, `TERM`) to a child process.
 pub async fn send_signal(child: &std::process::Child, signal: &str) {
     let (pid, flag) = (child.id().to_string(), format!("-{signal}"));
-    let status = tokio::task::spawn_blocking(move || std::process::Command::new("kill").args([&flag, &pid]).status().expect("kill runs"))
-        .await
-        .expect("join");
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("kill").args([&flag, &pid]).status().expect("kill runs")
+    })
+    .await
+    .expect("join");
     assert!(status.success(), "kill -{signal} failed");
 }
 
@@ -146,7 +183,11 @@ pub fn outcomes(path: &Path) -> Vec<String> {
 
 /// Everything the process printed.
 pub fn printed(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 /// `PUT user/<id>?updates={"isActive":false}` with the key, as the documented recipe does.
@@ -158,9 +199,16 @@ pub async fn put_inactive(sim: &SimHandle, id: &str) -> reqwest::Response {
 /// another integration) does by hand.
 pub async fn put_active(sim: &SimHandle, id: &str, active: bool) -> reqwest::Response {
     // Reactivating asks for an access level again, as the UI does: the one the licence comes with.
-    let level = users(sim).iter().find(|u| u.id_hex() == id).map(|u| sim::access_level_for(u.license_type, u.is_admin)).unwrap_or(0);
-    let updates =
-        if active { format!(r#"{{"isActive":true,"accessLevelID":"{level:032x}"}}"#) } else { r#"{"isActive":false}"#.to_string() };
+    let level = users(sim)
+        .iter()
+        .find(|u| u.id_hex() == id)
+        .map(|u| sim::access_level_for(u.license_type, u.is_admin))
+        .unwrap_or(0);
+    let updates = if active {
+        format!(r#"{{"isActive":true,"accessLevelID":"{level:032x}"}}"#)
+    } else {
+        r#"{"isActive":false}"#.to_string()
+    };
     http()
         .put(api(sim, &format!("user/{id}")))
         .header("apiKey", sim.api_key())
