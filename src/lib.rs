@@ -134,7 +134,7 @@ pub async fn run(cli: Cli) -> Exit {
 /// Prints an audit's summary (its findings are printed as it ends), writes its JSON summary.
 fn finish_audit(
     settings: &settings::AuditSettings,
-    result: Result<audit::AuditSummary, (Exit, String)>,
+    result: Result<audit::AuditSummary, exit::RunError>,
 ) -> Exit {
     let run = &settings.run;
     if let Some(path) = &run.summary_json {
@@ -171,9 +171,9 @@ fn finish_audit(
             }
             found.run.exit
         }
-        Err((exit, message)) => {
-            errln!("error: {message}");
-            exit
+        Err(error) => {
+            errln!("error: {error}");
+            Exit::from(&error)
         }
     }
 }
@@ -188,7 +188,7 @@ fn finish(
     run: &settings::RunSettings,
     command: &str,
     direction: Direction,
-    result: Result<RunSummary, (Exit, String)>,
+    result: Result<RunSummary, exit::RunError>,
 ) -> Exit {
     if let Some(path) = &run.summary_json {
         let value =
@@ -202,9 +202,9 @@ fn finish(
             session::print_summary(run, direction, &summary);
             summary.exit
         }
-        Err((exit, message)) => {
-            errln!("error: {message}");
-            exit
+        Err(error) => {
+            errln!("error: {error}");
+            Exit::from(&error)
         }
     }
 }

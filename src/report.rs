@@ -156,13 +156,7 @@ impl Counts {
 
     /// The exit code these outcomes call for.
     pub fn exit(&self, interrupted: bool) -> Exit {
-        if interrupted {
-            Exit::Interrupted
-        } else if self.0.iter().any(|(k, n)| *n > 0 && k.needs_attention()) {
-            Exit::NeedsAttention
-        } else {
-            Exit::Success
-        }
+        Exit::of_rows(self.0.iter().any(|(k, n)| *n > 0 && k.needs_attention()), interrupted)
     }
 
     /// The closing summary, one line per outcome that occurred.

@@ -9,24 +9,21 @@
 use std::future::Future;
 use std::time::Instant;
 
-use crate::exit::Exit;
-use crate::lock::RunLock;
+use crate::exit::RunError;
 use crate::plan::{Decision, PlannedRow};
 use crate::planfile::{PlanFile, drift};
 use crate::session::{
-    Direction, Notes, RunSummary, Work, admin_console_path, ask_password, carry_out, confirm,
-    plan_counts, sign_in, stopped_early,
+    Direction, RunSummary, Session, Work, admin_console_path, or_stopped_early, plan_counts,
 };
 use crate::settings::ApplySettings;
 use crate::verify::read_users;
-use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `apply`; `interrupt` resolves on Ctrl-C or SIGTERM.
 pub async fn run(
     settings: &ApplySettings,
-    interrupt: impl Future<Output = ()>,
-) -> Result<RunSummary, (Exit, String)> {
-    let fatal = |message: String| (Exit::Fatal, message);
+    interrupt: impl Future<Output = ()> + Send,
+) -> Result<RunSummary, RunError> {
+    let fatal = RunError::Fatal;
     let started = Instant::now();
     let run = &settings.run;
     let console = admin_console_path(&run.report);
@@ -53,32 +50,32 @@ pub async fn run(
             &file.input.sha256[..12]
         );
     }
-    let password = ask_password(run).map_err(fatal)?;
-    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
-    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
     let ids: Vec<String> = plan
         .iter()
         .filter(|p| p.decision.writes())
         .filter_map(|p| p.user.as_ref().map(|u| u.id.clone()))
         .collect();
-    tokio::pin!(interrupt);
-    let opened = async {
-        let client = sign_in(run, &pacing, password).await?;
-        let (now, api_user) = futures::join!(
-            read_users(&client, &pacing, &ids),
-            pacing.send(|| client.current_user_id())
-        );
-        let api_user = api_user
-            .result
-            .map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
-        Ok::<_, String>((client, now?, api_user))
+    let rows: Vec<crate::input::InputRow> = plan.iter().map(|p| p.input.clone()).collect();
+    let mut session = match Session::open(run, started, interrupt).await {
+        Ok(session) => session,
+        Err(e) => return or_stopped_early(e, &rows, run, started, 0),
     };
-    let (client, now, api_user) = tokio::select! {
-        opened = opened => opened.map_err(fatal)?,
-        () = interrupt.as_mut() => {
-            let rows: Vec<crate::input::InputRow> = plan.iter().map(|p| p.input.clone()).collect();
-            return stopped_early(&rows, run, started, "reading the planned users", 0);
-        }
+    let read = session
+        .race("reading the planned users", |ctx| async move {
+            let (now, api_user) = futures::join!(
+                read_users(&ctx.client, &ctx.pacing, &ids),
+                ctx.pacing.send(|| ctx.client.current_user_id())
+            );
+            let api_user = api_user
+                .result
+                .map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+            Ok::<_, String>((now?, api_user))
+        })
+        .await
+        .and_then(|read| read.map_err(RunError::Fatal));
+    let (now, api_user) = match read {
+        Ok(read) => read,
+        Err(e) => return or_stopped_early(e, &rows, run, started, 0),
     };
     for planned in plan.iter_mut().filter(|p| p.decision.writes()) {
         let Some(then) = planned.user.as_deref() else {
@@ -106,9 +103,7 @@ pub async fn run(
     if !run.quiet {
         errln!("{host}: plan now: {}", counts.one_line());
     }
-    if !run.dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
-    }
+    session.confirm(Direction::Deactivate, &counts, &to_write, run.dry_run).await?;
     let work = Work {
         plan,
         carried: Vec::new(),
@@ -117,20 +112,12 @@ pub async fn run(
         not_found_note: None,
         admin_console: Some(admin_console_path(&run.report)),
     };
-    let (counts, interrupted, outcomes) = carry_out(run, &client, &pacing, work, interrupt).await?;
+    let (counts, interrupted, outcomes) = session.carry_out(work).await?;
     let page = crate::signoff::SignOff {
         ran_by: format!("user {api_user}"),
         input: Some((format!("{} (plan {source})", file.input.path), file.input.sha256.clone())),
         ..crate::signoff::SignOff::of_run(run, "apply", &counts, &outcomes)
     };
-    crate::session::write_signoff(run, &page).map_err(fatal)?;
-    let exit = counts.exit(interrupted);
-    Ok(RunSummary {
-        counts,
-        exit,
-        elapsed: started.elapsed(),
-        users_listed: now.len() as u64,
-        requests: client.requests_sent(),
-        notes: Notes::of(&outcomes, &pacing),
-    })
+    crate::session::write_signoff(run, &page)?;
+    Ok(session.summary(counts, interrupted, now.len() as u64, &outcomes))
 }

@@ -20,19 +20,16 @@ use std::time::Instant;
 
 use futures::{StreamExt, stream};
 
-use crate::directory::{CallerCheck, DirUser, Wanted, fetch_directory};
+use crate::directory::{DirUser, Wanted};
 use crate::execute::settled_outcome;
-use crate::exit::Exit;
+use crate::exit::{Exit, RunError};
 use crate::handover::{Found, Kind, find};
 use crate::input::read_file;
-use crate::lock::RunLock;
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{BASE_HEADER, Counts, Outcome, OutcomeKind, base_record, neutralise};
-use crate::session::{
-    Notes, RunSummary, Stopped, ask_password, bar, shows_progress, sign_in_or_stop,
-};
+use crate::session::{RunSummary, Session, bar, shows_progress};
 use crate::settings::AuditSettings;
-use crate::workfront::{Client, Pacing, RetryPolicy};
+use crate::workfront::{Client, Pacing};
 
 /// The audit's columns after the report's.
 pub const EXTRA_COLUMNS: [&str; 11] = [
@@ -135,9 +132,9 @@ async fn count_open_work(
 /// Runs `audit`; `interrupt` resolves on Ctrl-C or SIGTERM.
 pub async fn run(
     settings: &AuditSettings,
-    interrupt: impl Future<Output = ()>,
-) -> Result<AuditSummary, (Exit, String)> {
-    let fatal = |message: String| (Exit::Fatal, message);
+    interrupt: impl Future<Output = ()> + Send,
+) -> Result<AuditSummary, RunError> {
+    let fatal = RunError::Fatal;
     let started = Instant::now();
     let run = &settings.run;
     let inputs: Vec<&Path> =
@@ -164,39 +161,20 @@ pub async fn run(
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
         errln!("{}", list.describe(&path.display().to_string(), what));
     }
-    let password = ask_password(run).map_err(fatal)?;
-    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
-    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    tokio::pin!(interrupt);
-    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
-        Ok(client) => client,
-        Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => {
-            return Err((
-                Exit::Interrupted,
-                "interrupted while signing in; no audit was written".into(),
-            ));
+    let no_audit = |e: RunError| match e {
+        RunError::Stopped { during } => {
+            RunError::Interrupted(format!("interrupted while {during}; no audit was written"))
         }
+        other => other,
     };
-    let listing = bar(
-        shows_progress(run),
-        "listing users",
-        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
-    );
+    let mut session = Session::open(run, started, interrupt).await.map_err(no_audit)?;
     let mut wanted = Wanted::from_rows(rows);
     wanted.others = settings.roster || settings.inactive_days.is_some();
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let check = CallerCheck {
-        allow_partial: settings.allow_partial_directory,
-        credential: &run.credential,
-    };
-    let (directory, partial) = tokio::select! {
-        listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
-        () = &mut interrupt => return Err((Exit::Interrupted, "interrupted while listing users; no audit was written".into())),
-    };
-    listing.finish_and_clear();
+    let (directory, partial) =
+        session.list(&wanted, settings.allow_partial_directory).await.map_err(no_audit)?;
     let protect_list = settings
         .protect
         .as_deref()
@@ -260,7 +238,7 @@ pub async fn run(
         outcomes.iter().enumerate().filter_map(|(i, o)| o.user.as_ref().map(|u| (i, u.id.clone()))),
     )
     .map(|(i, id)| {
-        let (client, pacing) = (&client, &pacing);
+        let (client, pacing) = (&session.ctx.client, &session.ctx.pacing);
         let list = settings.objects.is_some();
         async move { (i, count_open_work(client, pacing, &id, list).await) }
     })
@@ -281,9 +259,9 @@ pub async fn run(
                 }
                 None => break,
             },
-            () = &mut interrupt, if !interrupted => {
+            () = &mut session.interrupt, if !interrupted => {
                 interrupted = true;
-                pacing.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
+                session.ctx.pacing.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
             }
         }
     }
@@ -339,14 +317,7 @@ pub async fn run(
     if exit == Exit::Success && (!roster_problems.is_empty() || unknown > 0) {
         exit = Exit::NeedsAttention;
     }
-    let run_summary = RunSummary {
-        counts,
-        exit,
-        elapsed: started.elapsed(),
-        users_listed: directory.total,
-        requests: client.requests_sent(),
-        notes: Notes::of(&outcomes, &pacing),
-    };
+    let run_summary = session.summary_with(counts, exit, directory.total, &outcomes);
     Ok(AuditSummary {
         run: run_summary,
         licences_freed,

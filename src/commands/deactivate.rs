@@ -8,26 +8,22 @@
 use std::future::Future;
 use std::time::Instant;
 
-use crate::directory::{CallerCheck, Wanted, fetch_directory};
-use crate::exit::Exit;
+use crate::directory::Wanted;
+use crate::exit::{Exit, RunError};
 use crate::input::{Input, read_file};
-use crate::lock::RunLock;
 use crate::plan::{PlannedRow, Protection, build_plan};
 use crate::prior::read_prior;
 use crate::resume::{Resumed, carry_over};
 use crate::session::{
-    Direction, Notes, RunSummary, Stopped, Work, admin_console_path, ask_password, bar, carry_out,
-    confirm, plan_counts, shows_progress, sign_in_or_stop, stopped_early,
+    Direction, RunSummary, Session, Work, admin_console_path, or_stopped_early, plan_counts,
 };
 use crate::settings::Settings;
-use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `deactivate` with validated settings; `interrupt` resolves on Ctrl-C or SIGTERM.
 pub async fn run(
     settings: &Settings,
-    interrupt: impl Future<Output = ()>,
-) -> Result<RunSummary, (Exit, String)> {
-    let fatal = |message: String| (Exit::Fatal, message);
+    interrupt: impl Future<Output = ()> + Send,
+) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let run = &settings.run;
     let inputs: Vec<&std::path::Path> =
@@ -41,59 +37,36 @@ pub async fn run(
     if !run.dry_run {
         outputs.push((console.as_path(), "the Admin Console list"));
     }
-    run.check_files(&inputs, &outputs).map_err(fatal)?;
-    let input = read_file(&settings.input, &settings.list).map_err(fatal)?;
+    run.check_files(&inputs, &outputs)?;
+    let input = read_file(&settings.input, &settings.list)?;
     let side = settings.list.side_list();
-    let protect = settings
-        .protect
-        .as_deref()
-        .map(|path| read_file(path, &side))
-        .transpose()
-        .map_err(fatal)?;
-    let prior = settings.resume.as_deref().map(read_prior).transpose().map_err(fatal)?;
+    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose()?;
+    let prior = settings.resume.as_deref().map(read_prior).transpose()?;
     if !run.quiet {
         errln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
     }
-    let password = ask_password(run).map_err(fatal)?;
-    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
-    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    tokio::pin!(interrupt);
-    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
-        Ok(client) => client,
-        Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => {
-            return stopped_early(&input.rows, run, started, "signing in", 0);
-        }
+    let mut session = match Session::open(run, started, interrupt).await {
+        Ok(session) => session,
+        Err(e) => return or_stopped_early(e, &input.rows, run, started, 0),
     };
-    let listing = bar(
-        shows_progress(run),
-        "listing users",
-        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
-    );
     let mut wanted = Wanted::from_rows(&input.rows);
     if let Some(protect) = &protect {
         wanted.add_rows(&protect.rows);
     }
-    let check = CallerCheck {
-        allow_partial: settings.allow_partial_directory,
-        credential: &run.credential,
-    };
-    let (directory, partial) = tokio::select! {
-        listed = fetch_directory(&client, &wanted, &pacing, &listing, check) => listed.map_err(fatal)?,
-        () = &mut interrupt => {
-            listing.finish_and_clear();
-            return stopped_early(&input.rows, run, started, "listing users", client.requests_sent());
+    let (directory, partial) = match session.list(&wanted, settings.allow_partial_directory).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            let requests = session.client.requests_sent();
+            return or_stopped_early(e, &input.rows, run, started, requests);
         }
     };
-    listing.finish_and_clear();
 
     let protect_list = settings
         .protect
         .as_deref()
         .zip(protect.as_ref())
         .map(|(path, list)| (path, list.rows.as_slice()));
-    let protection =
-        Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
+    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory)?;
     let timing = leaving_dates(&input.rows, &settings.timezone);
     let plan = build_plan(&input.rows, &directory, &protection, &timing);
     // The plan file records every row as this listing decided it, before any carry-over.
@@ -104,8 +77,7 @@ pub async fn run(
             prior,
             &path.display().to_string(),
             &settings.input.display().to_string(),
-        )
-        .map_err(fatal)?,
+        )?,
         _ => Resumed { plan, carried: Vec::new() },
     };
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
@@ -134,54 +106,46 @@ pub async fn run(
     if let (Some(path), Some(reviewed)) = (&settings.plan, &reviewed) {
         match &tripped {
             Some(_) => errln!("no plan written: a plan the guard refuses could not be applied"),
-            None => write_plan(settings, &input, reviewed, path).map_err(fatal)?,
+            None => write_plan(settings, &input, reviewed, path)?,
         }
     }
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !run.quiet && !to_write.is_empty() {
         let leavers: Vec<String> =
             to_write.iter().filter_map(|p| p.user.as_ref().map(|u| u.id.clone())).collect();
-        tokio::select! {
-            line = crate::handover::find::open_work_line(&client, &pacing, &leavers) => if let Some(line) = line {
-                errln!("{line}");
-            },
-            () = &mut interrupt => return stopped_early(&input.rows, run, started, "counting open work", client.requests_sent()),
+        let line = session
+            .race("counting open work", |ctx| {
+                crate::handover::find::open_work_line(&ctx.client, &ctx.pacing, &leavers)
+            })
+            .await;
+        match line {
+            Ok(Some(line)) => errln!("{line}"),
+            Ok(None) => {}
+            Err(e) => {
+                let requests = session.client.requests_sent();
+                return or_stopped_early(e, &input.rows, run, started, requests);
+            }
         }
     }
-    if !dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Deactivate, &counts, &to_write, interrupt.as_mut()).await?;
-    }
-    let (counts, interrupted, outcomes) = carry_out(
-        run,
-        &client,
-        &pacing,
-        Work {
-            plan,
-            carried,
-            dry_run,
-            direction: Direction::Deactivate,
-            not_found_note: partial,
-            admin_console: Some(admin_console_path(&run.report)),
-        },
-        interrupt,
-    )
-    .await?;
+    session.confirm(Direction::Deactivate, &counts, &to_write, dry_run).await?;
+    let work = Work {
+        plan,
+        carried,
+        dry_run,
+        direction: Direction::Deactivate,
+        not_found_note: partial,
+        admin_console: Some(admin_console_path(&run.report)),
+    };
+    let (counts, interrupted, outcomes) = session.carry_out(work).await?;
     let page = crate::signoff::SignOff {
         ran_by: crate::session::who(&directory.users, &directory.api_user_id),
         input: Some((settings.input.display().to_string(), input.sha256.clone())),
         dry_run,
         ..crate::signoff::SignOff::of_run(run, "deactivate", &counts, &outcomes)
     };
-    crate::session::write_signoff(run, &page).map_err(fatal)?;
+    crate::session::write_signoff(run, &page)?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
-    Ok(RunSummary {
-        counts,
-        exit,
-        elapsed: started.elapsed(),
-        users_listed: directory.total,
-        requests: client.requests_sent(),
-        notes: Notes::of(&outcomes, &pacing),
-    })
+    Ok(session.summary_with(counts, exit, directory.total, &outcomes))
 }
 
 /// Writes the reviewed plan (`--dry-run --plan`): every row as decided from this listing,

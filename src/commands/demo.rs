@@ -84,9 +84,8 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
             dry_run,
         )?;
         let before = server.stats();
-        let summary = deactivate::run(&settings, crate::interrupted())
-            .await
-            .map_err(|(_, message)| message)?;
+        let summary =
+            deactivate::run(&settings, crate::interrupted()).await.map_err(|e| e.to_string())?;
         session::print_summary(&settings.run, Direction::Deactivate, &summary);
         errln!("{}", server_saw(&before, &server.stats()));
         runs.push(summary);
@@ -115,7 +114,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     })?;
     let before = server.stats();
     let summary =
-        reactivate::run(&settings, crate::interrupted()).await.map_err(|(_, message)| message)?;
+        reactivate::run(&settings, crate::interrupted()).await.map_err(|e| e.to_string())?;
     session::print_summary(&settings.run, Direction::Reactivate, &summary);
     errln!("{}", server_saw(&before, &server.stats()));
     explain(&runs, &args.out);

@@ -14,18 +14,17 @@ use futures::{StreamExt, stream};
 
 use crate::cli::HandoverArgs;
 use crate::directory::{CallerCheck, Wanted, fetch_directory};
-use crate::exit::Exit;
+use crate::exit::{Exit, RunError};
 use crate::handover::moves::Move;
 use crate::handover::plan::{Leaver, pair, rows_for};
 use crate::handover::record::{HandoverRow, HandoverWriter, Moved, read};
 use crate::handover::{Found, Kind, find, web_address};
 use crate::input::{ColumnSpec, Input, ReadOptions, read_file};
-use crate::lock::RunLock;
 use crate::model::InputRow;
 use crate::plan::{Protection, build_plan};
-use crate::session::{Stopped, ask_number, ask_password, bar, shows_progress, sign_in_or_stop};
+use crate::session::{Session, ask_number, bar, shows_progress};
 use crate::settings::RunSettings;
-use crate::workfront::{Client, IDS_PER_GET, Pacing, RetryPolicy};
+use crate::workfront::{Client, IDS_PER_GET, Pacing};
 
 /// Who takes over.
 #[derive(Debug, Clone)]
@@ -117,9 +116,9 @@ pub struct HandoverSummary {
 /// Runs `handover` (or its `--undo`); `interrupt` resolves on Ctrl-C or SIGTERM.
 pub async fn run(
     settings: &HandoverSettings,
-    interrupt: impl Future<Output = ()>,
-) -> Result<HandoverSummary, (Exit, String)> {
-    let fatal = |message: String| (Exit::Fatal, message);
+    interrupt: impl Future<Output = ()> + Send,
+) -> Result<HandoverSummary, RunError> {
+    let fatal = RunError::Fatal;
     let started = Instant::now();
     let run = &settings.run;
     let inputs: Vec<&std::path::Path> = [
@@ -140,24 +139,13 @@ pub async fn run(
     };
     let earlier =
         settings.resume.as_deref().map(read).transpose().map_err(fatal)?.unwrap_or_default();
-    let password = ask_password(run).map_err(fatal)?;
-    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
-    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    tokio::pin!(interrupt);
-    let client = match sign_in_or_stop(run, &pacing, password, interrupt.as_mut()).await {
-        Ok(client) => client,
-        Err(Stopped::Fatal(message)) => return Err(fatal(message)),
-        Err(Stopped::Interrupted) => {
-            return Err((
-                Exit::Interrupted,
-                "interrupted while signing in: nothing was changed".into(),
-            ));
-        }
-    };
-    let planned = tokio::select! {
-        planned = plan(settings, &client, &pacing, source, earlier) => planned.map_err(fatal)?,
-        () = &mut interrupt => return Err((Exit::Interrupted, "interrupted before any change: nothing was changed".into())),
-    };
+    let mut session = Session::open(run, started, interrupt).await?;
+    let planned = session
+        .race("finding what the leavers hold", |ctx| {
+            plan(settings, &ctx.client, &ctx.pacing, source, earlier)
+        })
+        .await?
+        .map_err(fatal)?;
     let moves: Vec<Move> = planned.moves;
     if !run.quiet {
         errln!(
@@ -176,8 +164,8 @@ pub async fn run(
             );
             return Err(fatal(message));
         }
-        ask_number(confirmation(&run.connection.host, &moves), moves.len(), interrupt.as_mut())
-            .await?;
+        let prompt = confirmation(&run.connection.host, &moves);
+        ask_number(prompt, moves.len(), std::pin::Pin::new(&mut session.interrupt)).await?;
     }
     let mut writer = HandoverWriter::create(&run.report, run.force).map_err(fatal)?;
     for mut row in planned.settled {
@@ -193,18 +181,18 @@ pub async fn run(
     );
     progress.set_length(moves.len() as u64);
     let interrupted = crate::handover::moves::run(
-        &client,
-        &pacing,
+        &session.ctx.client,
+        &session.ctx.pacing,
         moves,
         &mut writer,
         &progress,
-        interrupt.as_mut(),
+        std::pin::Pin::new(&mut session.interrupt),
     )
     .await
     .map_err(fatal)?;
     progress.finish_and_clear();
     let rows = writer.finish().map_err(fatal)?;
-    Ok(summarise(&rows, planned.leavers, interrupted, started, client.requests_sent()))
+    Ok(summarise(&rows, planned.leavers, interrupted, started, session.client.requests_sent()))
 }
 
 /// What the run works from.
@@ -492,21 +480,12 @@ fn summarise(
             *moved.entry(row.object_type.clone()).or_default() += 1;
         }
     }
-    let exit = if interrupted {
-        Exit::Interrupted
-    } else if counts.keys().any(|m: &Moved| m.needs_attention()) {
-        Exit::NeedsAttention
-    } else {
-        Exit::Success
-    };
+    let exit = Exit::of_rows(counts.keys().any(|m: &Moved| m.needs_attention()), interrupted);
     HandoverSummary { counts, found, moved, leavers, exit, elapsed: started.elapsed(), requests }
 }
 
 /// Prints the summary and writes `--summary-json`; returns the exit code.
-pub fn finish(
-    settings: &HandoverSettings,
-    result: Result<HandoverSummary, (Exit, String)>,
-) -> Exit {
+pub fn finish(settings: &HandoverSettings, result: Result<HandoverSummary, RunError>) -> Exit {
     let run = &settings.run;
     if let Some(path) = &run.summary_json {
         let mut value = serde_json::json!({ "version": 1, "command": "handover", "tenant": run.connection.host, "dry_run": run.dry_run });
@@ -524,9 +503,9 @@ pub fn finish(
                 value["requests_sent"] = summary.requests.into();
                 value["elapsed_seconds"] = summary.elapsed.as_secs_f64().into();
             }
-            Err((exit, message)) => {
-                value["exit_code"] = exit.code().into();
-                value["error"] = message.clone().into();
+            Err(error) => {
+                value["exit_code"] = Exit::from(error).code().into();
+                value["error"] = error.to_string().into();
             }
         }
         if let Err(e) = crate::session::write_summary_json(path, run.force, &value) {
@@ -556,9 +535,9 @@ pub fn finish(
             outln!("report: {}", run.report.display());
             summary.exit
         }
-        Err((exit, message)) => {
-            errln!("error: {message}");
-            exit
+        Err(error) => {
+            errln!("error: {error}");
+            Exit::from(&error)
         }
     }
 }

@@ -9,31 +9,25 @@
 use std::future::Future;
 use std::time::Instant;
 
-use crate::exit::Exit;
+use crate::exit::RunError;
 use crate::input::InputRow;
-use crate::lock::RunLock;
 use crate::plan::{PlannedRow, build_undo_plan};
 use crate::prior::read_prior;
 use crate::report::OutcomeKind;
 use crate::report::unneutralise;
-use crate::session::{
-    Direction, Notes, RunSummary, Work, ask_password, carry_out, confirm, plan_counts, sign_in,
-    stopped_early,
-};
+use crate::session::{Direction, RunSummary, Session, Work, or_stopped_early, plan_counts};
 use crate::settings::ReactivateSettings;
 use crate::verify::read_users;
-use crate::workfront::{Pacing, RetryPolicy};
 
 /// Runs `reactivate` with validated settings; `interrupt` resolves on Ctrl-C or SIGTERM.
 pub async fn run(
     settings: &ReactivateSettings,
-    interrupt: impl Future<Output = ()>,
-) -> Result<RunSummary, (Exit, String)> {
-    let fatal = |message: String| (Exit::Fatal, message);
+    interrupt: impl Future<Output = ()> + Send,
+) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let run = &settings.run;
-    run.check_files(&[&settings.from_report], &[]).map_err(fatal)?;
-    let prior = read_prior(&settings.from_report).map_err(fatal)?;
+    run.check_files(&[&settings.from_report], &[])?;
+    let prior = read_prior(&settings.from_report)?;
     let mut ids: Vec<String> = prior
         .iter()
         .filter(|p| p.kind() == OutcomeKind::Deactivated)
@@ -49,54 +43,47 @@ pub async fn run(
             ids.len()
         );
     }
-    let password = ask_password(run).map_err(fatal)?;
-    let _lock = RunLock::acquire(&run.report).map_err(fatal)?;
-    let pacing = Pacing::new(run.rate, run.concurrency, RetryPolicy::default());
-    tokio::pin!(interrupt);
-    let opened = async {
-        let client = sign_in(run, &pacing, password).await?;
-        let now = read_users(&client, &pacing, &ids).await?;
-        Ok::<_, String>((client, now))
+    // Stopped before the plan: every row to undo is reported skipped.
+    let undone: Vec<InputRow> = prior
+        .iter()
+        .filter(|p| p.kind() == OutcomeKind::Deactivated)
+        .map(|p| InputRow {
+            row: p.row,
+            line: 0,
+            value: unneutralise(&p.input).to_string(),
+            date: None,
+        })
+        .collect();
+    let mut session = match Session::open(run, started, interrupt).await {
+        Ok(session) => session,
+        Err(e) => return or_stopped_early(e, &undone, run, started, 0),
     };
-    let (client, now) = tokio::select! {
-        opened = opened => opened.map_err(fatal)?,
-        () = interrupt.as_mut() => {
-            let rows: Vec<InputRow> = prior
-                .iter()
-                .filter(|p| p.kind() == OutcomeKind::Deactivated)
-                .map(|p| InputRow { row: p.row, line: 0, value: unneutralise(&p.input).to_string(), date: None })
-                .collect();
-            return stopped_early(&rows, run, started, "reading the users", 0);
-        }
+    let read = session
+        .race("reading the users", |ctx| read_users(&ctx.client, &ctx.pacing, &ids))
+        .await
+        .and_then(|now| now.map_err(RunError::Fatal));
+    let now = match read {
+        Ok(now) => now,
+        Err(e) => return or_stopped_early(e, &undone, run, started, 0),
     };
     let plan = build_undo_plan(&prior, &now);
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &[]);
-    let host = &run.connection.host;
     if !run.quiet {
-        errln!(
-            "{host}: plan: {}",
-            if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() }
-        );
+        let plan_line =
+            if plan.is_empty() { "nothing to undo".to_string() } else { counts.one_line() };
+        errln!("{}: plan: {plan_line}", run.connection.host);
     }
-    if !run.dry_run && !to_write.is_empty() && !run.yes {
-        confirm(host, Direction::Reactivate, &counts, &to_write, interrupt.as_mut()).await?;
-    }
-    let (counts, interrupted, outcomes) = carry_out(
-        run,
-        &client,
-        &pacing,
-        Work {
-            plan,
-            carried: Vec::new(),
-            dry_run: run.dry_run,
-            direction: Direction::Reactivate,
-            not_found_note: None,
-            admin_console: None,
-        },
-        interrupt,
-    )
-    .await?;
+    session.confirm(Direction::Reactivate, &counts, &to_write, run.dry_run).await?;
+    let work = Work {
+        plan,
+        carried: Vec::new(),
+        dry_run: run.dry_run,
+        direction: Direction::Reactivate,
+        not_found_note: None,
+        admin_console: None,
+    };
+    let (counts, interrupted, outcomes) = session.carry_out(work).await?;
     // The report's digest is read again only for the sign-off page, and only when it is asked for.
     let digest = match &run.html {
         Some(_) => std::fs::read(&settings.from_report)
@@ -108,14 +95,6 @@ pub async fn run(
         input: Some((settings.from_report.display().to_string(), digest)),
         ..crate::signoff::SignOff::of_run(run, "reactivate", &counts, &outcomes)
     };
-    crate::session::write_signoff(run, &page).map_err(fatal)?;
-    let exit = counts.exit(interrupted);
-    Ok(RunSummary {
-        counts,
-        exit,
-        elapsed: started.elapsed(),
-        users_listed: now.len() as u64,
-        requests: client.requests_sent(),
-        notes: Notes::of(&outcomes, &pacing),
-    })
+    crate::session::write_signoff(run, &page)?;
+    Ok(session.summary(counts, interrupted, now.len() as u64, &outcomes))
 }
