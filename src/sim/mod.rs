@@ -21,8 +21,10 @@ mod query;
 mod reply;
 mod schedule;
 mod server;
+mod signin;
 mod state;
 mod tenant;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

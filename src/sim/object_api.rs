@@ -223,7 +223,7 @@ fn update(
     req: &super::api::ApiRequest,
     seq: u64,
 ) -> Reply {
-    let changes: Map<String, Value> = match super::api::requested_changes(req) {
+    let changes: Map<String, Value> = match super::users::requested_changes(req) {
         Ok(changes) => changes,
         Err(reply) => return reply,
     };
