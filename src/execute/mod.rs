@@ -6,18 +6,22 @@
 //! finish (or time out) and are recorded, and retries stop. A refused key (401) stops the run
 //! the same way, since every later request would be refused too.
 
+mod collector;
+mod writes;
+
+pub use collector::{Collector, PLAIN_EVERY, Plain};
+use writes::change_batch;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::future::BoxFuture;
 use futures::{StreamExt, stream};
-use indicatif::ProgressBar;
-use serde_json::Value;
 
 use crate::plan::{Decision, PlannedRow};
-use crate::report::{Counts, Outcome, OutcomeKind, ReportWriter};
+use crate::report::{Outcome, OutcomeKind};
 use crate::verify::{Target, Written, settle_all};
-use crate::workfront::{ApiError, Client, IDS_PER_GET, Pacing};
+use crate::workfront::{Client, IDS_PER_GET, Pacing};
 
 /// A row after its request: settled for good, or written and waiting to be read back.
 #[derive(Debug)]
@@ -37,140 +41,13 @@ fn target_of(planned: &PlannedRow) -> Target {
 
 /// A request's outcome: read back unless the server definitely refused it (a 4xx other than
 /// 429 means the request was processed and nothing was changed) or it was never sent.
-fn finished(planned: &PlannedRow, outcome: Outcome) -> Finished {
+pub(super) fn finished(planned: &PlannedRow, outcome: Outcome) -> Finished {
     let refused = outcome.kind == OutcomeKind::Failed
         && outcome.http_status.is_some_and(|s| (400..500).contains(&s) && s != 429);
     if outcome.attempts == 0 || refused {
         Finished::Settled(outcome)
     } else {
         Finished::Written(Written { outcome, target: target_of(planned) })
-    }
-}
-
-/// The one owner of the report, the progress bar and the counts.
-pub struct Collector {
-    report: ReportWriter,
-    progress: ProgressBar,
-    counts: Counts,
-    /// The first report write that failed; the run stops when this is set.
-    pub write_error: Option<String>,
-    /// Added to every `not_found` row's error (a partial listing).
-    pub not_found_note: Option<String>,
-    /// Without a terminal: a plain progress line every [`PLAIN_EVERY`] (a cron job's log).
-    pub plain: Option<Plain>,
-}
-
-/// How often the plain progress line is printed.
-pub const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// The plain progress line's state: `deactivating: 120/400, 29/s, ETA 10s`.
-#[derive(Debug)]
-pub struct Plain {
-    label: &'static str,
-    started: std::time::Instant,
-    last: std::time::Instant,
-}
-
-impl Plain {
-    /// Progress lines labelled `label` from now on.
-    pub fn new(label: &'static str) -> Self {
-        let now = std::time::Instant::now();
-        Plain { label, started: now, last: now }
-    }
-}
-
-impl Collector {
-    /// A collector writing to `report` and showing progress on `progress`.
-    pub fn new(report: ReportWriter, progress: ProgressBar) -> Self {
-        Collector {
-            report,
-            progress,
-            counts: Counts::default(),
-            write_error: None,
-            not_found_note: None,
-            plain: None,
-        }
-    }
-
-    /// Records a row that needed no request: it is in the report and the counts, but not in
-    /// the progress, whose rate and ETA count only the rows that wait on Workfront.
-    pub fn record_settled(&mut self, outcome: Outcome) {
-        self.write_row(outcome);
-    }
-
-    /// Refreshes the bar's status on a timer (so "backing off" shows while nothing finishes),
-    /// names the phase, and prints the plain line when it is due.
-    pub fn tick(&mut self, pacing: &str, phase: &'static str) {
-        self.progress.set_prefix(phase);
-        self.show_status(pacing);
-        let Some(plain) = &mut self.plain else { return };
-        if plain.last.elapsed() < PLAIN_EVERY {
-            return;
-        }
-        plain.last = std::time::Instant::now();
-        let (done, total) = (self.progress.position(), self.progress.length().unwrap_or(0));
-        let secs = plain.started.elapsed().as_secs_f64().max(0.001);
-        let rate = done as f64 / secs;
-        let eta = if rate > 0.0 {
-            format!("{:.0}s", total.saturating_sub(done) as f64 / rate)
-        } else {
-            "?".into()
-        };
-        errln!("{}: {done}/{total}, {rate:.0}/s, ETA {eta} ({phase}, {pacing})", plain.label);
-    }
-
-    /// Records one outcome: report row (flushed), counts, progress.
-    pub fn record(&mut self, outcome: Outcome) {
-        self.progress.inc(1);
-        self.write_row(outcome);
-    }
-
-    fn write_row(&mut self, mut outcome: Outcome) {
-        tracing::info!(
-            target: "wf_offboard::row",
-            row = outcome.row,
-            outcome = outcome.kind.label(),
-            user_id = outcome.user.as_ref().map_or("", |u| u.id.as_str()),
-            http_status = outcome.http_status.unwrap_or(0),
-            attempts = outcome.attempts,
-            "row"
-        );
-        if let Some(note) =
-            self.not_found_note.as_ref().filter(|_| outcome.kind == OutcomeKind::NotFound)
-        {
-            outcome.error = format!("{}; {note}", outcome.error);
-        }
-        self.counts.add(outcome.kind);
-        if let Err(e) = self.report.write(outcome) {
-            self.write_error.get_or_insert(e);
-        }
-    }
-
-    /// The number of rows that wait on Workfront (the bar's length).
-    pub fn set_length(&self, rows: u64) {
-        self.progress.set_length(rows);
-    }
-
-    /// Shows the failures so far and the pacing's state (concurrency, backoff) on the bar.
-    pub fn show_status(&self, pacing: &str) {
-        let failed = self.counts.get(OutcomeKind::Failed);
-        let failed = if failed > 0 { format!("{failed} failed · ") } else { String::new() };
-        self.progress.set_message(format!("{failed}{pacing}"));
-    }
-
-    /// The outcomes recorded so far.
-    pub fn outcomes(&self) -> &[Outcome] {
-        self.report.outcomes()
-    }
-
-    /// Closes the progress bar and rewrites the report in input order.
-    pub fn finish(self) -> Result<(Counts, Vec<Outcome>), String> {
-        self.progress.finish_and_clear();
-        if let Some(e) = self.write_error {
-            return Err(e);
-        }
-        let outcomes = self.report.finish()?;
-        Ok((self.counts, outcomes))
     }
 }
 
@@ -222,206 +99,6 @@ pub fn settled_outcome(planned: &PlannedRow, dry_run: bool) -> Option<Outcome> {
         Decision::Drifted(why) => (OutcomeKind::Drifted, why.clone()),
     };
     Some(outcome_of(planned, kind, None, 0, error))
-}
-
-/// Why a row is not attempted now, if it is not: the run was interrupted, or the key refused.
-fn not_attempted(
-    planned: &PlannedRow,
-    pacing: &Pacing,
-    key_refused: &AtomicBool,
-) -> Option<Outcome> {
-    let why = if pacing.is_cancelled() {
-        "not attempted: the run was interrupted"
-    } else if key_refused.load(Ordering::SeqCst) {
-        "not attempted: Workfront refused the credentials earlier in this run"
-    } else {
-        return None;
-    };
-    Some(outcome_of(planned, OutcomeKind::Skipped, None, 0, why.into()))
-}
-
-/// The access level a reactivation gives back: the one the report kept, if any.
-fn access_level(planned: &PlannedRow) -> Option<String> {
-    let user = planned.user.as_ref().filter(|_| planned.decision == Decision::Reactivate)?;
-    (!user.access_level_id.is_empty()).then(|| user.access_level_id.clone())
-}
-
-/// What a row that was written ends as.
-fn done_kind(planned: &PlannedRow) -> OutcomeKind {
-    if planned.decision == Decision::Reactivate {
-        OutcomeKind::Reactivated
-    } else {
-        OutcomeKind::Deactivated
-    }
-}
-
-/// The `failed` outcome for a request that failed with `e` after `attempts` attempts.
-fn failure(planned: &PlannedRow, pacing: &Pacing, e: &ApiError, attempts: u32) -> Outcome {
-    let mut why = e.to_string();
-    if e.is_transient() && pacing.is_cancelled() {
-        why.push_str(" (interrupted before a confirmed answer)");
-    } else if e.is_transient() {
-        why.push_str(&format!(" (gave up after {attempts} attempts)"));
-    }
-    outcome_of(planned, OutcomeKind::Failed, e.status, attempts, why)
-}
-
-/// Deactivates (or, for an undo, reactivates) one user and checks Workfront's answer.
-/// `spent` counts attempts already made for this row in bulk requests that failed.
-async fn change_one(
-    client: &Client,
-    pacing: &Pacing,
-    key_refused: &AtomicBool,
-    planned: PlannedRow,
-    spent: u32,
-) -> Finished {
-    if let Some(skipped) = not_attempted(&planned, pacing, key_refused) {
-        return Finished::Settled(skipped);
-    }
-    let outcome = send_one(client, pacing, key_refused, &planned, spent).await;
-    finished(&planned, outcome)
-}
-
-/// Sends one user's change and judges Workfront's answer.
-async fn send_one(
-    client: &Client,
-    pacing: &Pacing,
-    key_refused: &AtomicBool,
-    planned: &PlannedRow,
-    spent: u32,
-) -> Outcome {
-    let id = planned.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
-    if let Decision::Schedule { at, .. } = &planned.decision {
-        return schedule_one(client, pacing, key_refused, planned, &id, at, spent).await;
-    }
-    let active = planned.decision == Decision::Reactivate;
-    let level = access_level(planned);
-    let attempted = pacing.send(|| client.set_active(&id, active, level.as_deref())).await;
-    let attempts = spent + attempted.attempts;
-    let answered = |user: &Value| match user.get("isActive") {
-        Some(Value::Bool(b)) => Some(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    };
-    match attempted.result {
-        Ok(user) if answered(&user) == Some(active) => {
-            outcome_of(planned, done_kind(planned), Some(200), attempts, String::new())
-        }
-        Ok(user) => {
-            let seen = user.get("isActive").map_or("nothing".to_string(), Value::to_string);
-            let why = format!("Workfront accepted the update but answered isActive={seen}");
-            outcome_of(planned, OutcomeKind::Failed, Some(200), attempts, why)
-        }
-        Err(e) => {
-            if e.is_auth() {
-                key_refused.store(true, Ordering::SeqCst);
-            }
-            failure(planned, pacing, &e, attempts)
-        }
-    }
-}
-
-/// Schedules one user's deactivation and checks that Workfront stored the moment.
-async fn schedule_one(
-    client: &Client,
-    pacing: &Pacing,
-    key_refused: &AtomicBool,
-    planned: &PlannedRow,
-    id: &str,
-    at: &str,
-    spent: u32,
-) -> Outcome {
-    let attempted = pacing.send(|| client.schedule_deactivation(id, at)).await;
-    let attempts = spent + attempted.attempts;
-    match attempted.result {
-        Ok(user)
-            if user
-                .get("scheduledDeactivationDate")
-                .and_then(Value::as_str)
-                .is_some_and(|s| !s.is_empty()) =>
-        {
-            outcome_of(
-                planned,
-                OutcomeKind::Scheduled,
-                Some(200),
-                attempts,
-                format!("deactivation scheduled for {at}"),
-            )
-        }
-        Ok(user) => {
-            let seen = user
-                .get("scheduledDeactivationDate")
-                .map_or("nothing".to_string(), Value::to_string);
-            let why = format!(
-                "Workfront accepted the update but answered scheduledDeactivationDate={seen}"
-            );
-            outcome_of(planned, OutcomeKind::Failed, Some(200), attempts, why)
-        }
-        Err(e) => {
-            if e.is_auth() {
-                key_refused.store(true, Ordering::SeqCst);
-            }
-            failure(planned, pacing, &e, attempts)
-        }
-    }
-}
-
-/// Changes a batch of users with one atomic bulk update. If Workfront refuses the batch (one
-/// user in it cannot be changed, so nothing was), it is split in two and each half tried again,
-/// down to single users, so every row gets its own exact outcome. The bulk answer carries no
-/// user states; the read-after-write check confirms them afterwards.
-fn change_batch<'a>(
-    client: &'a Client,
-    pacing: &'a Pacing,
-    key_refused: &'a AtomicBool,
-    mut batch: Vec<PlannedRow>,
-    spent: u32,
-) -> BoxFuture<'a, Vec<Finished>> {
-    Box::pin(async move {
-        if batch.len() == 1 {
-            let planned = batch.pop().expect("one row");
-            return vec![change_one(client, pacing, key_refused, planned, spent).await];
-        }
-        if batch.iter().any(|p| not_attempted(p, pacing, key_refused).is_some()) {
-            return batch
-                .iter()
-                .map(|p| {
-                    Finished::Settled(not_attempted(p, pacing, key_refused).expect("checked above"))
-                })
-                .collect();
-        }
-        let users: Vec<(String, Option<String>)> = batch
-            .iter()
-            .map(|p| (p.user.as_ref().map(|u| u.id.clone()).unwrap_or_default(), access_level(p)))
-            .collect();
-        let active = batch[0].decision == Decision::Reactivate;
-        let attempted = pacing.send(|| client.set_active_bulk(&users, active)).await;
-        let attempts = spent + attempted.attempts;
-        match attempted.result {
-            Ok(()) => batch
-                .iter()
-                .map(|p| {
-                    finished(p, outcome_of(p, done_kind(p), Some(200), attempts, String::new()))
-                })
-                .collect(),
-            Err(e) if e.is_auth() || e.is_transient() => {
-                if e.is_auth() {
-                    key_refused.store(true, Ordering::SeqCst);
-                }
-                batch.iter().map(|p| finished(p, failure(p, pacing, &e, attempts))).collect()
-            }
-            Err(_) => {
-                let second = batch.split_off(batch.len() / 2);
-                let (mut first, second) = futures::join!(
-                    change_batch(client, pacing, key_refused, batch, attempts),
-                    change_batch(client, pacing, key_refused, second, attempts)
-                );
-                first.extend(second);
-                first
-            }
-        }
-    })
 }
 
 /// Records every planned row: settled ones at once, then the writes as they are read back,
