@@ -5,12 +5,18 @@
 //! more than one user *by any field* is ambiguous (a username of one person that is another
 //! person's email is a trap, not a match): deactivating the wrong person locks them out.
 
+mod index;
+mod protection;
+mod undo;
+pub use index::*;
+pub use protection::*;
+pub use undo::*;
+
 use std::collections::HashMap;
 
 use crate::dates::When;
-use crate::model::{DirUser, Directory, InputRow, OutcomeKind, unneutralise};
+use crate::model::{DirUser, Directory, InputRow};
 pub use crate::model::{Identifier, MatchedBy, classify};
-use crate::prior::PriorRow;
 
 /// What to do with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,145 +73,6 @@ pub struct PlannedRow {
     pub matched_by: Option<MatchedBy>,
     pub user: Option<Box<DirUser>>,
     pub decision: Decision,
-}
-
-/// Case-insensitive lookups over the matched users.
-struct Index<'d> {
-    users: &'d [DirUser],
-    by_id: HashMap<&'d str, usize>,
-    by_username: HashMap<String, Vec<usize>>,
-    by_email: HashMap<String, Vec<usize>>,
-}
-
-impl<'d> Index<'d> {
-    fn new(users: &'d [DirUser]) -> Self {
-        let mut index = Index {
-            users,
-            by_id: HashMap::new(),
-            by_username: HashMap::new(),
-            by_email: HashMap::new(),
-        };
-        for (i, user) in users.iter().enumerate() {
-            index.by_id.insert(&user.id, i);
-            index.by_username.entry(user.username.to_lowercase()).or_default().push(i);
-            index.by_email.entry(user.email.to_lowercase()).or_default().push(i);
-        }
-        index
-    }
-
-    /// Every user a value could mean, and by which field the first matched. An ID-shaped value
-    /// is also looked up as a username and email: a 32-hex value that is one user's ID and
-    /// another's username means two people, and a username that happens to be 32 hex
-    /// characters must still be matchable.
-    fn candidates(&self, identifier: &Identifier) -> (Vec<usize>, MatchedBy) {
-        let (name, by_id) = match identifier {
-            Identifier::Id(id) => {
-                (id, self.by_id.get(id.as_str()).map(std::slice::from_ref).unwrap_or_default())
-            }
-            Identifier::Name(name) => (name, &[][..]),
-        };
-        let by_username = self.by_username.get(name).map_or(&[][..], Vec::as_slice);
-        let by_email = self.by_email.get(name).map_or(&[][..], Vec::as_slice);
-        let mut all: Vec<usize> =
-            by_id.iter().chain(by_username).chain(by_email).copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        let matched_by = if !by_id.is_empty() {
-            MatchedBy::Id
-        } else if !by_username.is_empty() {
-            MatchedBy::Username
-        } else {
-            MatchedBy::Email
-        };
-        (all, matched_by)
-    }
-
-    /// The one user a value identifies and how, or the decision that it identifies none or several.
-    fn find(&self, identifier: &Identifier) -> Result<(usize, MatchedBy), Decision> {
-        match self.candidates(identifier) {
-            (all, _) if all.is_empty() => Err(Decision::NotFound(Vec::new())),
-            (all, matched_by) if all.len() == 1 => Ok((all[0], matched_by)),
-            (many, _) => {
-                let who: Vec<String> = many
-                    .iter()
-                    .map(|&i| format!("{} ({})", self.users[i].username, self.users[i].id))
-                    .collect();
-                Err(Decision::Ambiguous(format!(
-                    "matches {} users: {}",
-                    many.len(),
-                    who.join(", ")
-                )))
-            }
-        }
-    }
-}
-
-impl Protection {
-    /// The protection for a run: `--allow-admins`, and everyone a `--protect` list (its path
-    /// and rows) names in `directory`.
-    pub fn resolve(
-        allow_admins: bool,
-        protect: Option<(&std::path::Path, &[InputRow])>,
-        directory: &Directory,
-    ) -> Result<Protection, String> {
-        let listed = match protect {
-            Some((path, rows)) => protected_users(rows, directory, &path.display().to_string())?,
-            None => HashMap::new(),
-        };
-        Ok(Protection { allow_admins, listed })
-    }
-}
-
-/// Resolves a `--protect` list: every user any of its rows could mean is protected (an
-/// ambiguous entry protects all its matches). An entry that cannot identify anyone, or matches
-/// nobody, is an error naming the file, line and value (with a "did you mean"): a protection
-/// list that silently protects nobody is worse than none.
-pub fn protected_users(
-    rows: &[InputRow],
-    directory: &Directory,
-    source: &str,
-) -> Result<HashMap<String, String>, String> {
-    let index = Index::new(&directory.users);
-    let mut listed = HashMap::new();
-    let mut problems = Vec::new();
-    for row in rows {
-        let place = || format!("{source}, line {} (row {}): {:?}", row.line, row.row, row.value);
-        let identifier = match classify(&row.value) {
-            Ok(identifier) => identifier,
-            Err(why) => {
-                problems.push(format!("{}: {why}", place()));
-                continue;
-            }
-        };
-        let (matches, _) = index.candidates(&identifier);
-        if matches.is_empty() {
-            let (Identifier::Name(name) | Identifier::Id(name)) = &identifier;
-            let near = directory.suggestions.get(name).cloned().unwrap_or_default();
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!("; did you mean {}?", near.join(" or "))
-            };
-            problems.push(format!(
-                "{}: matches no user on this tenant, so it would protect nobody{hint}",
-                place()
-            ));
-        }
-        for i in matches {
-            listed
-                .entry(directory.users[i].id.clone())
-                .or_insert_with(|| format!("listed in {source} (row {}: {})", row.row, row.value));
-        }
-    }
-    match problems.as_slice() {
-        [] => Ok(listed),
-        [one] => Err(format!("{one}; fix the protect list (nothing was changed)")),
-        many => Err(format!(
-            "the protect list has {} entries that protect nobody (nothing was changed):\n  {}",
-            many.len(),
-            many.join("\n  ")
-        )),
-    }
 }
 
 /// What to do with a matched user who is not a duplicate: protected users first (so a
@@ -312,42 +179,10 @@ pub fn build_plan(
         .collect()
 }
 
-/// Plans an undo: the rows an earlier report shows `deactivated`, against the users' state
-/// `now` (read by ID). Other rows changed nobody and have nothing to undo.
-pub fn build_undo_plan(prior: &[PriorRow], now: &HashMap<String, DirUser>) -> Vec<PlannedRow> {
-    prior
-        .iter()
-        .filter(|p| p.kind() == OutcomeKind::Deactivated)
-        .map(|p| {
-            let input = InputRow {
-                row: p.row,
-                line: 0,
-                value: unneutralise(&p.input).to_string(),
-                date: None,
-            };
-            let mut user = now.get(&p.user_id.to_ascii_lowercase()).cloned();
-            // Deactivation cleared the access level; the report kept the one to give back.
-            if let Some(user) = user.as_mut().filter(|_| !p.access_level_id.is_empty()) {
-                user.access_level_id = p.access_level_id.to_ascii_lowercase();
-            }
-            let decision = match &user {
-                None => Decision::NotFound(Vec::new()),
-                Some(u) if u.is_active => Decision::AlreadyActive,
-                Some(_) => Decision::Reactivate,
-            };
-            PlannedRow {
-                input,
-                matched_by: MatchedBy::from_label(&p.matched_by),
-                user: user.map(Box::new),
-                decision,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prior::PriorRow;
 
     fn user(id: &str, username: &str, email: &str, active: bool) -> DirUser {
         DirUser {
