@@ -10,9 +10,12 @@
 //!   is the documented way and works.
 //! - Unknown field names in filters, sorts or `fields=` answer 422, as do bad `$$FIRST`/`$$LIMIT`.
 
+mod fields;
+pub use fields::*;
+
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::tenant::{Tenant, User, parse_id};
 
@@ -52,101 +55,6 @@ enum Modifier {
     CiContains,
     IsNull,
     NotNull,
-}
-
-/// A USER field the simulator knows, by its case-sensitive API name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Id,
-    Name,
-    ObjCode,
-    FirstName,
-    LastName,
-    Username,
-    EmailAddr,
-    IsActive,
-    IsAdmin,
-    LicenseType,
-    LastLoginDate,
-    ScheduledDeactivationDate,
-    HomeGroupID,
-    AccessLevelID,
-    EntryDate,
-}
-
-const ALL_FIELDS: &[(&str, Field)] = &[
-    ("ID", Field::Id),
-    ("name", Field::Name),
-    ("objCode", Field::ObjCode),
-    ("firstName", Field::FirstName),
-    ("lastName", Field::LastName),
-    ("username", Field::Username),
-    ("emailAddr", Field::EmailAddr),
-    ("isActive", Field::IsActive),
-    ("isAdmin", Field::IsAdmin),
-    ("licenseType", Field::LicenseType),
-    ("lastLoginDate", Field::LastLoginDate),
-    ("scheduledDeactivationDate", Field::ScheduledDeactivationDate),
-    ("homeGroupID", Field::HomeGroupID),
-    ("accessLevelID", Field::AccessLevelID),
-    ("entryDate", Field::EntryDate),
-];
-
-/// A field's value, borrowed where it can be.
-#[derive(Debug, PartialEq, PartialOrd)]
-enum FieldValue {
-    Null,
-    Bool(bool),
-    Text(String),
-}
-
-impl Field {
-    /// Looks a field up by its exact API name.
-    pub fn parse(name: &str) -> Option<Field> {
-        ALL_FIELDS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-    }
-
-    fn api_name(self) -> &'static str {
-        ALL_FIELDS.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).expect("every field is listed")
-    }
-
-    fn value(self, user: &User) -> FieldValue {
-        match self {
-            Field::Id => FieldValue::Text(user.id_hex()),
-            Field::Name => FieldValue::Text(user.name()),
-            Field::ObjCode => FieldValue::Text("USER".into()),
-            Field::FirstName => FieldValue::Text(user.first_name.to_string()),
-            Field::LastName => FieldValue::Text(user.last_name.to_string()),
-            Field::Username => FieldValue::Text(user.username.to_string()),
-            Field::EmailAddr => FieldValue::Text(user.email.to_string()),
-            Field::IsActive => FieldValue::Bool(user.is_active),
-            Field::IsAdmin => FieldValue::Bool(user.is_admin),
-            Field::LicenseType => FieldValue::Text(user.license_type.to_string()),
-            Field::ScheduledDeactivationDate => match &user.scheduled {
-                None => FieldValue::Null,
-                Some((text, _)) => FieldValue::Text(text.to_string()),
-            },
-            Field::HomeGroupID => FieldValue::Text(format!(
-                "{:032x}",
-                0x6_0000_0000_u128 | u128::from(user.home_group)
-            )),
-            Field::AccessLevelID => match user.access_level {
-                None => FieldValue::Null,
-                Some(level) => FieldValue::Text(format!("{level:032x}")),
-            },
-            Field::EntryDate => FieldValue::Text(login_date(user.created_days_ago)),
-            Field::LastLoginDate => match user.last_login_days_ago {
-                None => FieldValue::Null,
-                Some(days) => FieldValue::Text(login_date(days)),
-            },
-        }
-    }
-}
-
-/// Workfront's date format, counted back from a fixed reference day so output is repeatable.
-fn login_date(days_ago: u16) -> String {
-    let (y, m, d) = crate::clock::civil_from_days(crate::clock::today_days() - i64::from(days_ago));
-    format!("{y:04}-{m:02}-{d:02}T09:00:00:000-0700")
 }
 
 /// A 422 the client caused.
@@ -353,42 +261,6 @@ impl Query {
     }
 }
 
-/// Renders a user with the default fields plus `fields` (or every field).
-pub fn render_user(user: &User, fields: &[Field], all: bool) -> Value {
-    let mut map = Map::new();
-    let defaults = [Field::Id, Field::Name, Field::ObjCode];
-    let chosen: Vec<Field> = if all {
-        ALL_FIELDS.iter().map(|(_, f)| *f).collect()
-    } else {
-        defaults.iter().chain(fields).copied().collect()
-    };
-    for field in chosen {
-        let value = match field.value(user) {
-            FieldValue::Null => Value::Null,
-            FieldValue::Bool(b) => Value::Bool(b),
-            FieldValue::Text(t) => Value::String(t),
-        };
-        map.insert(field.api_name().to_string(), value);
-    }
-    Value::Object(map)
-}
-
-/// Parses a `fields=` list for endpoints other than search.
-pub fn parse_fields(params: &[(String, String)]) -> Result<(Vec<Field>, bool), BadQuery> {
-    let mut fields = Vec::new();
-    let mut all = false;
-    for (_, value) in params.iter().filter(|(k, _)| k == "fields") {
-        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            if name == "*" {
-                all = true;
-            } else {
-                fields.push(known_field(name)?);
-            }
-        }
-    }
-    Ok((fields, all))
-}
-
 impl Filter {
     fn matches(&self, user: &User) -> bool {
         let actual = match self.field.value(user) {
@@ -420,11 +292,6 @@ impl Filter {
     }
 }
 
-fn known_field(name: &str) -> Result<Field, BadQuery> {
-    Field::parse(name)
-        .ok_or_else(|| BadQuery(format!("Invalid Parameter: field {name:?} is not a USER field")))
-}
-
 fn parse_modifier(text: Option<&str>) -> Result<Modifier, BadQuery> {
     Ok(match text {
         None | Some("eq") => Modifier::Eq,
@@ -447,13 +314,6 @@ fn parse_count(name: &str, value: &str) -> Result<usize, BadQuery> {
         .trim()
         .parse()
         .map_err(|_| BadQuery(format!("{name} must be a whole number, not {value:?}")))
-}
-
-fn json_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
