@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-#[allow(unused_imports)]
-use super::*;
+use super::{ConnectionArgs, ListArgs, PacingArgs, ProtectionArgs, RunArgs};
 use clap::Args;
 
 /// `wf-offboard deactivate`.

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-#[allow(unused_imports)]
-use super::*;
+use super::Decision;
 use crate::model::DirUser;
 pub use crate::model::{Identifier, MatchedBy};
 

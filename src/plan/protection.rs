@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-#[allow(unused_imports)]
-use super::*;
+use super::{Index, Protection};
 use crate::model::{Directory, InputRow};
 pub use crate::model::{Identifier, classify};
 

@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-#[allow(unused_imports)]
-use super::*;
+use super::{Decision, PlannedRow};
 pub use crate::model::MatchedBy;
 use crate::model::{DirUser, InputRow, OutcomeKind, unneutralise};
 use crate::prior::PriorRow;

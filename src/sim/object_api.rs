@@ -168,7 +168,12 @@ fn matching(state: &SimState, kind: ObjKind, filter: &Filter) -> Vec<Value> {
 }
 
 /// Answers `<OBJ>/search`, `<OBJ>/count`, `<OBJ>/<ID>` (GET) and `<OBJ>/<ID>` (PUT).
-pub fn handle(state: &SimState, objcode: &str, req: &super::api::ApiRequest, seq: u64) -> Reply {
+pub fn handle(
+    state: &SimState,
+    objcode: &str,
+    req: &super::request::ApiRequest,
+    seq: u64,
+) -> Reply {
     let Some(kind) = ObjKind::parse(objcode) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -220,10 +225,10 @@ fn update(
     state: &SimState,
     kind: ObjKind,
     id_text: &str,
-    req: &super::api::ApiRequest,
+    req: &super::request::ApiRequest,
     seq: u64,
 ) -> Reply {
-    let changes: Map<String, Value> = match super::users::requested_changes(req) {
+    let changes: Map<String, Value> = match super::request::requested_changes(req) {
         Ok(changes) => changes,
         Err(reply) => return reply,
     };

@@ -21,8 +21,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use super::api::{self, ApiRequest, Kind};
+use super::api;
 use super::query::render_user;
+use super::request::{ApiRequest, Kind};
 use super::state::{Fault, SimState};
 use super::tenant::parse_id;
 
@@ -113,7 +114,7 @@ async fn api_request(
     }
     let Some(_slot) = state.enter() else {
         state.stats_mut().rejected_429 += 1;
-        return reply(api::error(
+        return reply(super::reply::error(
             StatusCode::TOO_MANY_REQUESTS,
             "APIConcurrencyException",
             "Too many concurrent API requests",
@@ -134,7 +135,7 @@ async fn api_request(
         Fault::ServerError(code) => {
             state.stats_mut().injected_errors += 1;
             let status = StatusCode::from_u16(code).expect("500 and 502 are valid");
-            return reply(api::error(
+            return reply(super::reply::error(
                 status,
                 "InternalServerException",
                 "An unexpected error occurred",
@@ -144,7 +145,7 @@ async fn api_request(
     }
     if request.as_ref().is_ok_and(|r| r.reads_by_id()) && state.fails_read(seq) {
         state.stats_mut().failed_reads += 1;
-        return reply(api::error(
+        return reply(super::reply::error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerException",
             "An unexpected error occurred",
@@ -170,7 +171,7 @@ async fn api_request(
     reply(answer)
 }
 
-fn reply((status, body): api::Reply) -> Response {
+fn reply((status, body): super::reply::Reply) -> Response {
     (status, axum::Json(body)).into_response()
 }
 

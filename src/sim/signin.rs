@@ -4,8 +4,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::api::ApiRequest;
 use super::reply::{Reply, error, ok};
+use super::request::ApiRequest;
 use super::state::SimState;
 
 /// Checks an IMS access token (`Authorization: Bearer` with `x-gw-ims-org-id`): the caller is

@@ -4,9 +4,9 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::api::{ApiRequest, MAX_BULK, bad, not_found};
 use super::query::{Query, parse_fields, render_user};
 use super::reply::{Reply, error, ok};
+use super::request::{ApiRequest, MAX_BULK, bad, not_found, requested_changes};
 use super::state::SimState;
 use super::tenant::{User, parse_id};
 
@@ -91,37 +91,6 @@ pub(super) fn get(state: &SimState, req: &ApiRequest, caller: u128) -> Reply {
             )),
         },
     }
-}
-
-/// The changes a single update asks for: `updates` (query, POST form or JSON body) plus plain
-/// field parameters.
-pub(super) fn requested_changes(req: &ApiRequest) -> Result<Map<String, Value>, Reply> {
-    let parse_err =
-        |e: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &e);
-    let mut changes = Map::new();
-    if let Some(text) = req.param("updates") {
-        match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => changes.extend(map),
-            Ok(_) => {
-                return Err(parse_err("JSON parsing error: updates must be one object".into()));
-            }
-            Err(e) => return Err(parse_err(format!("JSON parsing error: {e}"))),
-        }
-    }
-    match &req.json {
-        Some(Ok(Value::Object(map))) => changes.extend(map.clone()),
-        Some(Ok(_)) => {
-            return Err(parse_err("JSON parsing error: the body must be one object".into()));
-        }
-        Some(Err(e)) => return Err(parse_err(e.clone())),
-        None => {}
-    }
-    for (key, value) in req.query.iter().chain(req.form.iter()) {
-        if super::query::Field::parse(key).is_some() && key != "ID" {
-            changes.insert(key.clone(), Value::String(value.clone()));
-        }
-    }
-    Ok(changes)
 }
 
 /// Checks every change against a user; returns the changed copy without storing it.

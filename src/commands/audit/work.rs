@@ -1,8 +1,6 @@
 //! The handover checklist one user holds, read by one count per kind (or, with `--objects`, by
 //! listing the objects), and why a user counts as stale.
 
-#[allow(unused_imports)]
-use super::*;
 use crate::directory::DirUser;
 use crate::handover::{Found, Kind, find};
 use crate::workfront::{Client, Pacing};

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-#[allow(unused_imports)]
-use super::*;
+use super::{EXTRA_COLUMNS, OBJECT_COLUMNS, OpenWork};
 use crate::directory::DirUser;
 use crate::execute::settled_outcome;
 use crate::handover::Found;

@@ -5,8 +5,7 @@ use std::collections::HashSet;
 
 use futures::{StreamExt, stream};
 
-#[allow(unused_imports)]
-use super::*;
+use super::{HandoverSettings, Planned, Successors};
 use crate::directory::{CallerCheck, Wanted, fetch_directory};
 use crate::handover::moves::Move;
 use crate::handover::plan::{Leaver, pair, rows_for};

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-#[allow(unused_imports)]
-use super::*;
 use crate::cli::HandoverArgs;
 use crate::handover::Kind;
 use crate::input::{ColumnSpec, ReadOptions};

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-#[allow(unused_imports)]
-use super::*;
+use super::HandoverSettings;
 use crate::exit::{Exit, RunError};
 use crate::handover::moves::Move;
 use crate::handover::record::{HandoverRow, Moved};

@@ -2,8 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-#[allow(unused_imports)]
-use super::*;
+use super::{HandoverSettings, Planned};
 use crate::handover::moves::Move;
 use crate::handover::record::{HandoverRow, Moved};
 use crate::handover::{Kind, find};

@@ -3,8 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::super::tenant::User;
-#[allow(unused_imports)]
-use super::*;
+use super::BadQuery;
 
 /// A USER field the simulator knows, by its case-sensitive API name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
