@@ -1,22 +1,24 @@
-//! wf-offboard: bulk-deactivate Adobe Workfront users from an HR list, safely.
+//! wf-offboard: offboard Adobe Workfront users from an HR list, safely: audit what they hold,
+//! hand it to successors, deactivate them, and account for every row.
 //!
-//! The pipeline, one module per stage:
-//! - [`cli`] what the user typed → [`settings`] validated settings (no I/O after this point);
-//! - [`input`] the CSV → rows with their row numbers;
-//! - [`directory`] the full `USER/search` listing, paged, cross-checked and matched;
-//! - [`plan`] pure: rows + directory → a decision per row; [`guard`] the blast-radius limit;
-//!   [`resume`] what an earlier report ([`prior`]) shows done;
-//! - [`execute`] async: decisions → outcomes, under concurrency and a rate limit, with retry;
-//!   [`verify`] reads the changed users back;
-//! - [`report`] outcomes → the results CSV and the closing summary;
-//! - [`deactivate`] and [`reactivate`] wire the stages, sharing [`session`]; [`lock`] keeps
-//!   one run per report;
-//! - [`workfront`] the API client; [`sim`] the local Workfront everything is tested against;
-//! - [`demo`] the end-to-end rehearsal; [`exit`] exit codes;
-//! - [`handover`] what a leaver holds and moving it to a successor (`wf-offboard handover`,
-//!   and the audit's checklist);
-//! - [`model`] the shared nouns every stage speaks; [`output`] the one safe file writer;
-//!   [`signoff`] the HTML sign-off page; [`check`] the sign-in check; [`input`] reads lists.
+//! Module map (the README's "Layout" lists the same):
+//! - Front: [`cli`] (clap definitions), `help` (what every `--help` ends with), [`settings`]
+//!   (arguments, environment and profiles → validated settings; [`profile`]), `console`
+//!   (printing that survives a closed pipe), `logging` (`--verbose`, `--log-file`).
+//! - Shared nouns: [`model`] (input rows, users, the directory, identifiers, outcomes) and
+//!   [`exit`] (exit codes, [`exit::RunError`], the outcome → exit rule).
+//! - Stages: [`input`] (lists from CSV and spreadsheets) → [`directory`] (the full listing,
+//!   matched; [`suggest`] did-you-mean) → [`plan`] (pure decisions; [`guard`], [`resume`] with
+//!   [`prior`], [`planfile`]) → [`execute`] (writes under pacing, one collector) → [`verify`]
+//!   (read-back) → [`report`] (the CSV, counts) and [`signoff`] (the HTML page).
+//! - [`handover`]: what a leaver holds (the audit's checklist) and moving it to a successor.
+//! - [`session`]: the one pipeline every signed-in command runs through (lock, sign-in,
+//!   confirmation, carrying out, summary).
+//! - [`commands`]: one file (or folder) per subcommand, each building its plan and handing it
+//!   to the session: deactivate, reactivate, apply, audit, handover, check, demo.
+//! - Edges: [`workfront`] (the API client, retries, pacing, OAuth2, IMS), [`output`] (the one
+//!   safe file writer), [`lock`], [`clock`], [`dates`], [`rng`], [`secret`].
+//! - [`sim`]: the local Workfront everything is tested against.
 
 #[macro_use]
 mod console;
