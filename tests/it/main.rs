@@ -3,6 +3,7 @@
 mod audit;
 mod deactivate;
 mod files;
+mod golden;
 mod handover;
 mod input;
 mod newcomer;
