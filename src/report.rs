@@ -16,34 +16,74 @@ pub use crate::model::{
 };
 use crate::model::{DirUser, MatchedBy};
 
-/// One outcome as the report's cells, in [`HEADER`] order, neutralised.
-pub fn record(o: &Outcome) -> Vec<String> {
-    let user = o.user.as_deref();
-    let mut cells = base_record(o);
-    cells.push(neutralise(user.map_or("", |u| u.license_type.as_str())));
-    cells.push(neutralise(user.map_or("", |u| u.access_level_id.as_str())));
-    cells
+/// One report row, typed: the columns of [`HEADER`] in order. Text a spreadsheet could run as
+/// a formula is neutralised when the record is made; the CSV writer serialises it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportRecord {
+    pub row: usize,
+    pub input: String,
+    pub matched_by: &'static str,
+    pub user_id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub was_active: &'static str,
+    pub outcome: &'static str,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub error: String,
+    pub finished_at: String,
+    pub license_type: String,
+    pub access_level_id: String,
 }
 
-/// The first 13 cells, in [`BASE_HEADER`] order (the audit CSV adds its own columns to these).
+impl ReportRecord {
+    /// The record of one outcome.
+    pub fn of(o: &Outcome) -> ReportRecord {
+        let user = o.user.as_deref();
+        let text = |f: fn(&DirUser) -> &str| neutralise(user.map_or("", f));
+        ReportRecord {
+            row: o.row,
+            input: neutralise(&o.input),
+            matched_by: o.matched_by.map_or("", MatchedBy::label),
+            user_id: user.map_or("", |u| u.id.as_str()).to_string(),
+            name: text(|u| &u.name),
+            username: text(|u| &u.username),
+            email: text(|u| &u.email),
+            was_active: user.map_or("", |u| if u.is_active { "true" } else { "false" }),
+            outcome: o.kind.label(),
+            http_status: o.http_status,
+            attempts: o.attempts,
+            error: neutralise(&o.error),
+            finished_at: o.finished_at.clone(),
+            license_type: text(|u| &u.license_type),
+            access_level_id: text(|u| &u.access_level_id),
+        }
+    }
+
+    /// The first 13 cells, in [`BASE_HEADER`] order (the audit CSV adds its own columns).
+    pub fn base_cells(&self) -> Vec<String> {
+        vec![
+            self.row.to_string(),
+            self.input.clone(),
+            self.matched_by.to_string(),
+            self.user_id.clone(),
+            self.name.clone(),
+            self.username.clone(),
+            self.email.clone(),
+            self.was_active.to_string(),
+            self.outcome.to_string(),
+            self.http_status.map(|s| s.to_string()).unwrap_or_default(),
+            self.attempts.to_string(),
+            self.error.clone(),
+            self.finished_at.clone(),
+        ]
+    }
+}
+
+/// The first 13 cells of an outcome's row, in [`BASE_HEADER`] order.
 pub fn base_record(o: &Outcome) -> Vec<String> {
-    let user = o.user.as_deref();
-    let text = |f: fn(&DirUser) -> &str| neutralise(user.map_or("", f));
-    vec![
-        o.row.to_string(),
-        neutralise(&o.input),
-        o.matched_by.map_or("", MatchedBy::label).to_string(),
-        user.map_or("", |u| u.id.as_str()).to_string(),
-        text(|u| &u.name),
-        text(|u| &u.username),
-        text(|u| &u.email),
-        user.map_or("", |u| if u.is_active { "true" } else { "false" }).to_string(),
-        o.kind.label().to_string(),
-        o.http_status.map(|s| s.to_string()).unwrap_or_default(),
-        o.attempts.to_string(),
-        neutralise(&o.error),
-        o.finished_at.clone(),
-    ]
+    ReportRecord::of(o).base_cells()
 }
 
 /// Writes outcomes as they arrive; keeps them to rewrite the file in input order at the end.
@@ -68,7 +108,7 @@ impl ReportWriter {
     /// Appends one row and flushes it to disk.
     pub fn write(&mut self, outcome: Outcome) -> Result<(), String> {
         self.writer
-            .write_record(record(&outcome))
+            .serialize(ReportRecord::of(&outcome))
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.writer.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
         self.outcomes.push(outcome);
@@ -89,7 +129,7 @@ impl ReportWriter {
             let mut writer = headerless(&mut *file);
             write_header(&mut writer)?;
             for outcome in &self.outcomes {
-                writer.write_record(record(outcome))?;
+                writer.serialize(ReportRecord::of(outcome))?;
             }
             writer.flush()
         });
