@@ -329,3 +329,86 @@ impl<'a> ReadBack<'a> {
         self.count(settle_all(rows, &Err("interrupted before the user was read back".into())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DirUser, InputRow};
+    use crate::report::ReportWriter;
+    use crate::sim::{Credentials, Faults, Tenant};
+    use crate::workfront::{Auth, RetryPolicy};
+    use indicatif::ProgressBar;
+
+    fn planned(row: usize, user: Option<DirUser>, decision: Decision) -> PlannedRow {
+        let input = InputRow { row, line: row as u64 + 1, value: format!("row{row}"), date: None };
+        PlannedRow { input, matched_by: None, user: user.map(Box::new), decision }
+    }
+
+    #[test]
+    fn a_dry_run_settles_every_row_and_a_real_run_leaves_the_writes_to_the_jobs() {
+        let write = planned(1, None, Decision::Deactivate);
+        assert_eq!(settled_outcome(&write, true).unwrap().kind, OutcomeKind::WouldDeactivate);
+        assert!(settled_outcome(&write, false).is_none(), "a real write is the jobs' to settle");
+        let near = planned(2, None, Decision::NotFound(vec!["ada@x".into(), "ada2@x".into()]));
+        let outcome = settled_outcome(&near, false).unwrap();
+        assert_eq!((outcome.kind, outcome.row), (OutcomeKind::NotFound, 2));
+        assert!(outcome.error.ends_with("did you mean ada@x or ada2@x?"), "{}", outcome.error);
+        let twice = settled_outcome(&planned(3, None, Decision::Duplicate { first_row: 1 }), true);
+        assert_eq!(twice.unwrap().error, "same user as row 1");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_jobs_write_read_back_and_report_every_row_as_the_server_shows_it() {
+        let tenant = Tenant::generate(60, 8).unwrap();
+        let targets: Vec<DirUser> = tenant
+            .users
+            .iter()
+            .filter(|u| u.is_active && !u.is_admin && u.id != tenant.api_user)
+            .take(3)
+            .map(|u| DirUser {
+                id: u.id_hex(),
+                username: u.username.to_string(),
+                is_active: true,
+                ..Default::default()
+            })
+            .collect();
+        let key = "k".repeat(32);
+        let credentials = Credentials { api_key: key.clone(), ..Credentials::default() };
+        let sim =
+            crate::sim::start("127.0.0.1:0", tenant, credentials, Faults::default()).await.unwrap();
+        let root = reqwest::Url::parse(&format!("{}/attask/api/v22.0/", sim.base_url)).unwrap();
+        let client =
+            Client::new(root).unwrap().with_auth(Auth::ApiKey(crate::secret::Secret::new(key)));
+        let pacing =
+            Pacing::new(std::num::NonZeroU32::new(100).unwrap(), 4, RetryPolicy::default());
+        let mut plan: Vec<PlannedRow> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, u)| planned(i + 1, Some(u.clone()), Decision::Deactivate))
+            .collect();
+        plan.push(planned(4, None, Decision::NotFound(Vec::new())));
+        let dir = tempfile::tempdir().unwrap();
+        let report = ReportWriter::create(&dir.path().join("r.csv"), false).unwrap();
+        let mut collector = Collector::new(report, ProgressBar::hidden());
+        let ran =
+            run_jobs(&client, plan, &pacing, false, 1, &mut collector, std::future::pending())
+                .await;
+        assert!(!ran.interrupted);
+        assert_eq!(ran.read_back, 3, "every write was read back");
+        let (counts, outcomes) = collector.finish().unwrap();
+        assert_eq!(
+            (counts.get(OutcomeKind::Deactivated), counts.get(OutcomeKind::NotFound)),
+            (3, 1)
+        );
+        assert_eq!(
+            outcomes.iter().map(|o| o.row).collect::<Vec<_>>(),
+            [1, 2, 3, 4],
+            "in row order"
+        );
+        let tenant = sim.state.tenant();
+        for user in &targets {
+            let now = tenant.users.iter().find(|u| u.id_hex() == user.id).unwrap();
+            assert!(!now.is_active, "the server shows {} inactive", user.username);
+        }
+    }
+}

@@ -186,3 +186,49 @@ pub fn or_stopped_early(
         other => Err(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Credentials, Faults, Tenant};
+
+    /// `deactivate`'s settings against `base`, with `key` as the environment's API key.
+    fn settings(base: &str, key: &str, report: &std::path::Path) -> crate::settings::Settings {
+        let args = ["wf-offboard", "deactivate", "in.csv", "--base-url", base, "--report"];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push(report.display().to_string());
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args).unwrap();
+        let crate::cli::Command::Deactivate(args) = cli.command else { unreachable!() };
+        let env = |name: &str| (name == "WORKFRONT_API_KEY").then(|| key.to_string());
+        crate::settings::Settings::from_args(&args, &env).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_session_holds_the_lock_lists_and_stops_what_it_races_on_ctrl_c() {
+        let key = "s".repeat(32);
+        let credentials = Credentials { api_key: key.clone(), ..Credentials::default() };
+        let tenant = Tenant::generate(40, 3).unwrap();
+        let sim =
+            crate::sim::start("127.0.0.1:0", tenant, credentials, Faults::default()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings(&sim.base_url, &key, &dir.path().join("r.csv"));
+        let (ctrl_c, pressed) = tokio::sync::oneshot::channel::<()>();
+        let interrupt = async move {
+            let _ = pressed.await;
+        };
+        let mut session = Session::open(&settings.run, Instant::now(), interrupt).await.unwrap();
+        let other = Session::open(&settings.run, Instant::now(), std::future::pending()).await;
+        assert!(matches!(other, Err(RunError::Fatal(_))), "one run per report");
+
+        let (directory, partial) = session.list(&Wanted::default(), false).await.unwrap();
+        assert_eq!((directory.total, partial), (40, None));
+        assert!(session.client.requests_sent() > 0);
+
+        ctrl_c.send(()).unwrap();
+        let stopped = session.race("counting open work", |_| std::future::pending::<()>()).await;
+        assert_eq!(stopped, Err(RunError::Stopped { during: "counting open work".into() }));
+        assert!(session.pacing.cancelled.load(std::sync::atomic::Ordering::SeqCst), "retries stop");
+        let summary = session.summary(Counts::default(), true, directory.total, &[]);
+        assert_eq!((summary.exit, summary.users_listed), (Exit::Interrupted, 40));
+    }
+}
