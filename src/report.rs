@@ -115,11 +115,6 @@ impl ReportWriter {
         Ok(())
     }
 
-    /// The outcomes recorded so far, in arrival order.
-    pub fn outcomes(&self) -> &[Outcome] {
-        &self.outcomes
-    }
-
     /// Rewrites the report in input order and returns the outcomes.
     pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
         self.outcomes.sort_by_key(|o| o.row);

@@ -80,11 +80,6 @@ pub struct Suggester {
 }
 
 impl Suggester {
-    /// Indexes `values` (lower-cased usernames or emails) for a tenant of any size.
-    pub fn new<'a>(values: impl IntoIterator<Item = &'a String>) -> Self {
-        Suggester::for_tenant(values, u64::MAX)
-    }
-
     /// Indexes the smaller side: `values`, or the `tenant_names` names that will be offered.
     pub fn for_tenant<'a>(values: impl IntoIterator<Item = &'a String>, tenant_names: u64) -> Self {
         let values: Vec<String> = values.into_iter().cloned().collect();

@@ -115,11 +115,6 @@ impl Collector {
         self.progress.set_message(format!("{failed}{pacing}"));
     }
 
-    /// The outcomes recorded so far.
-    pub fn outcomes(&self) -> &[Outcome] {
-        self.report.outcomes()
-    }
-
     /// Closes the progress bar and rewrites the report in input order.
     pub fn finish(self) -> Result<(Counts, Vec<Outcome>), String> {
         self.progress.finish_and_clear();

@@ -12,7 +12,7 @@ use readback::*;
 mod collector;
 mod writes;
 
-pub use collector::{Collector, PLAIN_EVERY, Plain};
+pub use collector::{Collector, Plain};
 use writes::change_batch;
 
 use std::future::Future;

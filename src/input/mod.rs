@@ -30,6 +30,7 @@ pub struct Input {
     /// The leaving-date column, if the list has one, described the same way.
     pub date_column: Option<String>,
     /// The CSV delimiter; `None` for a spreadsheet.
+    #[cfg_attr(not(test), allow(dead_code))] // what the sniffer chose; the tests check it
     pub delimiter: Option<u8>,
     /// SHA-256 (hex) of the bytes these rows were read from, for plan files.
     pub sha256: String,

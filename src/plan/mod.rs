@@ -9,7 +9,6 @@ mod index;
 mod protection;
 mod undo;
 pub use index::*;
-pub use protection::*;
 pub use undo::*;
 
 use std::collections::HashMap;
@@ -181,6 +180,7 @@ pub fn build_plan(
 
 #[cfg(test)]
 mod tests {
+    use super::protection::protected_users;
     use super::*;
     use crate::prior::PriorRow;
 

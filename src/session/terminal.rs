@@ -94,6 +94,7 @@ pub fn bar(show: bool, what: &'static str, template: &str) -> ProgressBar {
     bar.set_style(style);
     bar.set_prefix(what);
     bar.enable_steady_tick(Duration::from_millis(200));
+    crate::console::Console::drawing(&bar);
     bar
 }
 

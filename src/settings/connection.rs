@@ -8,6 +8,7 @@ use crate::cli::ConnectionArgs;
 use crate::profile::Profile;
 
 /// Builds the API root from `--base-url` or `--domain` and `--api-version`.
+#[cfg(test)]
 pub fn connection(args: &ConnectionArgs) -> Result<Connection, String> {
     connection_with(args, None)
 }

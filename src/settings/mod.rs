@@ -8,8 +8,9 @@ mod connection;
 mod credentials;
 
 pub use commands::{ApplySettings, AuditSettings, ReactivateSettings, Settings};
+#[cfg(test)]
+use connection::connection;
 use connection::connection_with;
-pub use connection::{connection, is_loopback};
 use credentials::auth;
 pub use credentials::credential_source;
 
