@@ -17,7 +17,7 @@ mod write;
 pub use work::*;
 use write::*;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::Path;
 use std::time::Instant;
@@ -123,51 +123,126 @@ pub async fn run(
     let protection =
         Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
     let listed = build_plan(rows, &directory, &protection, &Default::default());
-    let mut stale_reasons = std::collections::HashMap::new();
-    let (plan, roster_problems) = if settings.roster || settings.inactive_days.is_some() {
-        let problems: Vec<PlannedRow> = listed
-            .into_iter()
-            .filter(|p| {
-                matches!(
-                    p.decision,
-                    Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)
-                )
-            })
-            .collect();
-        let mut candidates: Vec<DirUser> = directory.others.clone();
-        if let Some(days) = settings.inactive_days {
-            let today = crate::clock::today_days();
-            candidates.retain(|user| match stale_reason(user, days, today) {
-                Some(reason) => {
-                    stale_reasons.insert(user.id.clone(), reason);
-                    true
-                }
-                None => false,
-            });
-            // Left out, not listed: who is never a candidate for a stale-account sweep.
-            candidates.retain(|u| {
-                !protection.listed.contains_key(&u.id) && (settings.allow_admins || !u.is_admin)
-            });
-            if let Some(types) = &settings.license_types {
-                candidates.retain(|u| types.contains(&u.license_type));
-            }
-        }
-        (plan_candidates(&candidates, &directory.api_user_id, &protection), problems)
-    } else {
-        (listed, Vec::new())
+    let (plan, roster_problems, stale) = select(settings, listed, &directory, &protection);
+    let outcomes = settle(&plan, &stale, partial.as_deref());
+    let (work, objects, interrupted) = read_work(&mut session, &outcomes, settings).await;
+    write_audit(&run.report, run.force, &outcomes, &work).map_err(fatal)?;
+    if let Some(path) = &settings.objects {
+        let web = crate::handover::web_address(&run.connection.api_root);
+        write_objects(path, run.force, &outcomes, &objects, &web).map_err(fatal)?;
+    }
+    let to_hand_over = work.values().filter(|w| w.as_ref().is_ok_and(OpenWork::anything)).count();
+    let candidates = match &settings.write_candidates {
+        Some(path) => write_candidates(path, run.force, &plan).map_err(fatal)?,
+        None => 0,
     };
+    let mut counts = Counts::default();
+    for outcome in &outcomes {
+        counts.add(outcome.kind);
+    }
+    let (licences_freed, holders, unknown) = findings(&outcomes, &work);
+    let page = crate::signoff::SignOff {
+        ran_by: crate::session::who(&directory.users, &directory.api_user_id),
+        input: settings
+            .list
+            .as_ref()
+            .zip(list.as_ref())
+            .map(|(path, list)| (path.display().to_string(), list.sha256.clone())),
+        dry_run: true,
+        audit: Some((&licences_freed, holders.len())),
+        ..crate::signoff::SignOff::of_run(run, "audit", &counts, &outcomes)
+    };
+    crate::session::write_signoff(run, &page).map_err(fatal)?;
+    if !run.quiet {
+        print_findings(&licences_freed, &holders, &roster_problems, unknown);
+    }
+    let mut exit = counts.exit(interrupted);
+    if exit == Exit::Success && (!roster_problems.is_empty() || unknown > 0) {
+        exit = Exit::NeedsAttention;
+    }
+    let run_summary = session.summary_with(counts, exit, directory.total, &outcomes);
+    Ok(AuditSummary {
+        run: run_summary,
+        licences_freed,
+        with_open_work: holders.len(),
+        with_work_to_hand_over: to_hand_over,
+        roster_problems: roster_problems.len(),
+        candidates,
+    })
+}
 
+/// The audited plan: the list's rows, or with `--roster` / `--inactive-days` the candidates
+/// (with the roster rows that match nobody or several people, and why each stale user is).
+fn select(
+    settings: &AuditSettings,
+    listed: Vec<PlannedRow>,
+    directory: &crate::model::Directory,
+    protection: &Protection,
+) -> (Vec<PlannedRow>, Vec<PlannedRow>, HashMap<String, String>) {
+    let mut stale_reasons = HashMap::new();
+    if !settings.roster && settings.inactive_days.is_none() {
+        return (listed, Vec::new(), stale_reasons);
+    }
+    let problems: Vec<PlannedRow> = listed
+        .into_iter()
+        .filter(|p| {
+            matches!(
+                p.decision,
+                Decision::NotFound(_) | Decision::Ambiguous(_) | Decision::Invalid(_)
+            )
+        })
+        .collect();
+    let mut candidates: Vec<DirUser> = directory.others.clone();
+    if let Some(days) = settings.inactive_days {
+        let today = crate::clock::today_days();
+        candidates.retain(|user| match stale_reason(user, days, today) {
+            Some(reason) => {
+                stale_reasons.insert(user.id.clone(), reason);
+                true
+            }
+            None => false,
+        });
+        // Left out, not listed: who is never a candidate for a stale-account sweep.
+        candidates.retain(|u| {
+            !protection.listed.contains_key(&u.id) && (settings.allow_admins || !u.is_admin)
+        });
+        if let Some(types) = &settings.license_types {
+            candidates.retain(|u| types.contains(&u.license_type));
+        }
+    }
+    (plan_candidates(&candidates, &directory.api_user_id, protection), problems, stale_reasons)
+}
+
+/// Every row as a dry run settles it, with why a stale user is stale and, for a partial
+/// listing, the note on every `not_found`.
+fn settle(
+    plan: &[PlannedRow],
+    stale: &HashMap<String, String>,
+    partial: Option<&str>,
+) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = plan.iter().filter_map(|p| settled_outcome(p, true)).collect();
     for outcome in &mut outcomes {
-        if let Some(reason) = outcome.user.as_ref().and_then(|u| stale_reasons.get(&u.id)) {
+        if let Some(reason) = outcome.user.as_ref().and_then(|u| stale.get(&u.id)) {
             outcome.error = reason.clone();
         }
     }
-    if let Some(note) = &partial {
+    if let Some(note) = partial {
         for outcome in outcomes.iter_mut().filter(|o| o.kind == OutcomeKind::NotFound) {
             outcome.error = format!("{}; {note}", outcome.error);
         }
     }
+    outcomes
+}
+
+/// What every matched user holds (counted, or listed with `--objects`), concurrently under the
+/// session's pacing; Ctrl-C stops new reads. Returns the work and objects by outcome index, and
+/// whether the run was interrupted.
+async fn read_work(
+    session: &mut Session<'_>,
+    outcomes: &[Outcome],
+    settings: &AuditSettings,
+) -> (BTreeMap<usize, Result<OpenWork, String>>, BTreeMap<usize, Vec<Found>>, bool) {
+    let run = &settings.run;
     let progress = bar(
         shows_progress(run),
         "auditing",
@@ -207,21 +282,15 @@ pub async fn run(
     }
     drop(counted);
     progress.finish_and_clear();
+    (work, objects, interrupted)
+}
 
-    write_audit(&run.report, run.force, &outcomes, &work).map_err(fatal)?;
-    if let Some(path) = &settings.objects {
-        let web = crate::handover::web_address(&run.connection.api_root);
-        write_objects(path, run.force, &outcomes, &objects, &web).map_err(fatal)?;
-    }
-    let to_hand_over = work.values().filter(|w| w.as_ref().is_ok_and(OpenWork::anything)).count();
-    let candidates = match &settings.write_candidates {
-        Some(path) => write_candidates(path, run.force, &plan).map_err(fatal)?,
-        None => 0,
-    };
-    let mut counts = Counts::default();
-    for outcome in &outcomes {
-        counts.add(outcome.kind);
-    }
+/// The licences deactivating would free, the would-be-deactivated users who still hold open
+/// work, and how many users' work could not be read.
+fn findings<'o>(
+    outcomes: &'o [Outcome],
+    work: &BTreeMap<usize, Result<OpenWork, String>>,
+) -> (BTreeMap<String, usize>, Vec<(&'o DirUser, OpenWork)>, usize) {
     let mut licences_freed = BTreeMap::new();
     for user in outcomes
         .iter()
@@ -238,32 +307,5 @@ pub async fn run(
         .filter(|(_, w)| w.any())
         .collect();
     let unknown = work.values().filter(|w| w.is_err()).count();
-    let page = crate::signoff::SignOff {
-        ran_by: crate::session::who(&directory.users, &directory.api_user_id),
-        input: settings
-            .list
-            .as_ref()
-            .zip(list.as_ref())
-            .map(|(path, list)| (path.display().to_string(), list.sha256.clone())),
-        dry_run: true,
-        audit: Some((&licences_freed, holders.len())),
-        ..crate::signoff::SignOff::of_run(run, "audit", &counts, &outcomes)
-    };
-    crate::session::write_signoff(run, &page).map_err(fatal)?;
-    if !run.quiet {
-        print_findings(&licences_freed, &holders, &roster_problems, unknown);
-    }
-    let mut exit = counts.exit(interrupted);
-    if exit == Exit::Success && (!roster_problems.is_empty() || unknown > 0) {
-        exit = Exit::NeedsAttention;
-    }
-    let run_summary = session.summary_with(counts, exit, directory.total, &outcomes);
-    Ok(AuditSummary {
-        run: run_summary,
-        licences_freed,
-        with_open_work: holders.len(),
-        with_work_to_hand_over: to_hand_over,
-        roster_problems: roster_problems.len(),
-        candidates,
-    })
+    (licences_freed, holders, unknown)
 }
