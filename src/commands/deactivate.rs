@@ -12,7 +12,7 @@ use crate::directory::Wanted;
 use crate::exit::{Exit, RunError};
 use crate::input::{Input, read_file};
 use crate::plan::{PlannedRow, Protection, build_plan};
-use crate::prior::read_prior;
+use crate::prior::{PriorRow, read_prior};
 use crate::resume::{Resumed, carry_over};
 use crate::session::{
     Direction, RunSummary, Session, Work, admin_console_path, or_stopped_early, plan_counts,
@@ -26,22 +26,7 @@ pub async fn run(
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&std::path::Path> =
-        [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-    let console = admin_console_path(&run.report);
-    let mut outputs: Vec<(&std::path::Path, &str)> =
-        settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
-    if !run.dry_run {
-        outputs.push((console.as_path(), "the Admin Console list"));
-    }
-    run.check_files(&inputs, &outputs)?;
-    let input = read_file(&settings.input, &settings.list)?;
-    let side = settings.list.side_list();
-    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose()?;
-    let prior = settings.resume.as_deref().map(read_prior).transpose()?;
+    let Inputs { input, protect, prior } = read_inputs(settings)?;
     if !run.quiet {
         errln!("{}", input.describe(&settings.input.display().to_string(), "rows"));
     }
@@ -61,25 +46,8 @@ pub async fn run(
         }
     };
 
-    let protect_list = settings
-        .protect
-        .as_deref()
-        .zip(protect.as_ref())
-        .map(|(path, list)| (path, list.rows.as_slice()));
-    let protection = Protection::resolve(settings.allow_admins, protect_list, &directory)?;
-    let timing = leaving_dates(&input.rows, &settings.timezone);
-    let plan = build_plan(&input.rows, &directory, &protection, &timing);
-    // The plan file records every row as this listing decided it, before any carry-over.
-    let reviewed = settings.plan.as_ref().map(|_| plan.clone());
-    let Resumed { plan, carried } = match (&settings.resume, &prior) {
-        (Some(path), Some(prior)) => carry_over(
-            plan,
-            prior,
-            &path.display().to_string(),
-            &settings.input.display().to_string(),
-        )?,
-        _ => Resumed { plan, carried: Vec::new() },
-    };
+    let Planned { plan, carried, reviewed } =
+        plan_rows(settings, &input, protect.as_ref(), prior.as_deref(), &directory)?;
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &carried);
     let host = &run.connection.host;
@@ -146,6 +114,70 @@ pub async fn run(
     crate::session::write_signoff(run, &page)?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
     Ok(session.summary_with(counts, exit, directory.total, &outcomes))
+}
+
+/// The files a run reads before any request.
+struct Inputs {
+    input: Input,
+    protect: Option<Input>,
+    prior: Option<Vec<PriorRow>>,
+}
+
+/// The plan, what `--resume` carries over, and the rows as reviewed (`--plan`).
+struct Planned {
+    plan: Vec<PlannedRow>,
+    carried: Vec<crate::model::Outcome>,
+    reviewed: Option<Vec<PlannedRow>>,
+}
+
+/// Checks every file the run touches, then reads the list, the protect list and the report to
+/// resume, before any request.
+fn read_inputs(settings: &Settings) -> Result<Inputs, RunError> {
+    let run = &settings.run;
+    let inputs: Vec<&std::path::Path> =
+        [Some(settings.input.as_path()), settings.protect.as_deref(), settings.resume.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+    let console = admin_console_path(&run.report);
+    let mut outputs: Vec<(&std::path::Path, &str)> =
+        settings.plan.iter().map(|p| (p.as_path(), "--plan")).collect();
+    if !run.dry_run {
+        outputs.push((console.as_path(), "the Admin Console list"));
+    }
+    run.check_files(&inputs, &outputs)?;
+    let input = read_file(&settings.input, &settings.list)?;
+    let side = settings.list.side_list();
+    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose()?;
+    let prior = settings.resume.as_deref().map(read_prior).transpose()?;
+    Ok(Inputs { input, protect, prior })
+}
+
+/// Pure: the plan for this listing, with what `--resume` carries over, and (for `--plan`) every
+/// row as this listing decided it, before any carry-over.
+fn plan_rows(
+    settings: &Settings,
+    input: &Input,
+    protect: Option<&Input>,
+    prior: Option<&[PriorRow]>,
+    directory: &crate::model::Directory,
+) -> Result<Planned, RunError> {
+    let protect_list =
+        settings.protect.as_deref().zip(protect).map(|(path, list)| (path, list.rows.as_slice()));
+    let protection = Protection::resolve(settings.allow_admins, protect_list, directory)?;
+    let timing = leaving_dates(&input.rows, &settings.timezone);
+    let plan = build_plan(&input.rows, directory, &protection, &timing);
+    let reviewed = settings.plan.as_ref().map(|_| plan.clone());
+    let Resumed { plan, carried } = match (&settings.resume, prior) {
+        (Some(path), Some(prior)) => carry_over(
+            plan,
+            prior,
+            &path.display().to_string(),
+            &settings.input.display().to_string(),
+        )?,
+        _ => Resumed { plan, carried: Vec::new() },
+    };
+    Ok(Planned { plan, carried, reviewed })
 }
 
 /// Writes the reviewed plan (`--dry-run --plan`): every row as decided from this listing,
