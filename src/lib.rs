@@ -61,12 +61,17 @@ use session::{Direction, RunSummary};
 
 /// Runs one command to completion and says how the process should exit.
 pub async fn run(cli: Cli) -> Exit {
-    let env = |name: &str| std::env::var(name).ok();
+    run_with_env(cli, &|name: &str| std::env::var(name).ok()).await
+}
+
+/// [`run`] with the environment given as a function: tests run commands in-process with an
+/// environment of their own (oha's pattern), without touching the process's variables.
+pub async fn run_with_env(cli: Cli, env: &(dyn Fn(&str) -> Option<String> + Sync)) -> Exit {
     if let Err(message) = logging::init(cli.verbose, cli.log_file.as_deref()) {
         return usage(&message);
     }
     match cli.command {
-        Command::Check(args) => check::run(&args, &env).await,
+        Command::Check(args) => check::run(&args, env).await,
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(
@@ -89,7 +94,7 @@ pub async fn run(cli: Cli) -> Exit {
             }
         }
         Command::Sim(args) => sim::run_command(args).await,
-        Command::Deactivate(args) => match settings::Settings::from_args(&args, &env) {
+        Command::Deactivate(args) => match settings::Settings::from_args(&args, env) {
             Ok(settings) => finish(
                 &settings.run,
                 "deactivate",
@@ -98,7 +103,7 @@ pub async fn run(cli: Cli) -> Exit {
             ),
             Err(message) => usage(&message),
         },
-        Command::Reactivate(args) => match settings::ReactivateSettings::from_args(&args, &env) {
+        Command::Reactivate(args) => match settings::ReactivateSettings::from_args(&args, env) {
             Ok(settings) => finish(
                 &settings.run,
                 "reactivate",
@@ -107,7 +112,7 @@ pub async fn run(cli: Cli) -> Exit {
             ),
             Err(message) => usage(&message),
         },
-        Command::Apply(args) => match settings::ApplySettings::from_args(&args, &env) {
+        Command::Apply(args) => match settings::ApplySettings::from_args(&args, env) {
             Ok(settings) => finish(
                 &settings.run,
                 "apply",
@@ -116,12 +121,12 @@ pub async fn run(cli: Cli) -> Exit {
             ),
             Err(message) => usage(&message),
         },
-        Command::Audit(args) => match settings::AuditSettings::from_args(&args, &env) {
+        Command::Audit(args) => match settings::AuditSettings::from_args(&args, env) {
             Ok(settings) => finish_audit(&settings, audit::run(&settings, interrupted()).await),
             Err(message) => usage(&message),
         },
         Command::Handover(args) => {
-            match commands::handover::HandoverSettings::from_args(&args, &env) {
+            match commands::handover::HandoverSettings::from_args(&args, env) {
                 Ok(settings) => commands::handover::finish(
                     &settings,
                     commands::handover::run(&settings, interrupted()).await,

@@ -22,8 +22,7 @@ pub fn credential_source(
         (true, Some(_)) => format!("env {env_name}"),
         _ => "the command line".to_string(),
     };
-    let profile_name =
-        || std::env::var("WF_OFFBOARD_PROFILE").ok().or(args.profile.clone()).unwrap_or_default();
+    let profile_name = || env("WF_OFFBOARD_PROFILE").or(args.profile.clone()).unwrap_or_default();
     if let Some(id) = &args.ims_client_id {
         return format!(
             "the Adobe IMS credential {id} (client ID from {}, secret from env WORKFRONT_IMS_CLIENT_SECRET)",

@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::util::{
-    calm, cli, command, http, leavers, printed, read_report, send_sigint, start_sim, users, write,
+    calm, command, http, in_process, leavers, printed, read_report, send_sigint, start_sim, users,
+    write,
 };
 use wf_offboard::sim::{Faults, SimHandle};
 
@@ -53,10 +54,14 @@ async fn holder(sim: &SimHandle, id: &str) -> String {
     answer["data"][field].as_str().unwrap().to_string()
 }
 
+/// Runs a command in-process against `sim` (`--quiet`: the rows are in the files).
 async fn run(sim: &SimHandle, args: &[String]) -> std::process::Output {
     let mut all = args.to_vec();
     all.extend(["--base-url".to_string(), sim.base_url.clone()]);
-    cli(all, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
+    if !all.iter().any(|a| a == "--quiet") {
+        all.push("--quiet".into());
+    }
+    in_process(all, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
 }
 
 fn s(parts: &[&str]) -> Vec<String> {

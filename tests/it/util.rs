@@ -242,3 +242,24 @@ pub async fn reactivate(sim: &SimHandle, from: &Path, report: &Path, extra: &[&s
     args.extend(extra.iter().map(|s| s.to_string()));
     cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
 }
+
+/// Runs a command in this process through the library's `run` (oha's pattern): no binary to
+/// start, the environment given here only. For tests that need no signal, terminal or printed
+/// text: what the command prints goes to this process's own streams, so the `Output` carries the
+/// exit code only.
+pub async fn in_process(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+    use clap::Parser as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let cli = wf_offboard::cli::Cli::try_parse_from(
+        std::iter::once("wf-offboard".to_string()).chain(args),
+    )
+    .expect("the arguments parse");
+    let env: HashMap<&'static str, String> = env.into_iter().collect();
+    let lookup = move |name: &str| env.get(name).cloned();
+    let code = wf_offboard::run_with_env(cli, &lookup).await.code();
+    Output {
+        status: std::process::ExitStatus::from_raw(i32::from(code) << 8),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    }
+}
