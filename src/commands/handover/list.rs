@@ -107,7 +107,14 @@ pub(super) async fn plan_list(
             }
         }
     }
-    settled.extend(carried.into_iter().filter(|r| !seen.contains(&r.object_id)));
+    // Carried over: what the earlier report moved for a leaver of this list, not met again.
+    let ours: HashSet<&str> =
+        leavers.iter().filter_map(|l| l.user.as_ref().map(|u| u.id.as_str())).collect();
+    settled.extend(
+        carried
+            .into_iter()
+            .filter(|r| !seen.contains(&r.object_id) && ours.contains(r.leaver_id.as_str())),
+    );
     Ok(Planned { settled, moves, leavers: leavers.iter().filter(|l| l.user.is_some()).count() })
 }
 
