@@ -12,8 +12,8 @@ pub use carry::{Work, admin_console_path, carry_out, plan_counts, stopped_early}
 pub use run::{Ctx, Interrupt, Session, or_stopped_early};
 pub use signin::{Stopped, ask_password, refused, sign_in, sign_in_or_stop};
 pub use summary::{
-    ATTENTION_SHOWN, Notes, RunSummary, print_summary, summary_json, who, write_signoff,
-    write_summary_json,
+    ATTENTION_SHOWN, Notes, RunSummary, SummaryFile, print_summary, summary_json, who,
+    write_signoff, write_summary_json,
 };
 pub use terminal::{ask_number, bar, confirm, shows_progress};
 

@@ -93,6 +93,33 @@ pub fn write_summary_json(
         .map_err(|e| format!("the summary: {e}"))
 }
 
+/// The `--summary-json` file (format version 1), typed. Commands with more to say (audit,
+/// handover) add keys to its JSON object; keys are written in sorted order either way.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SummaryFile {
+    pub version: u32,
+    pub command: String,
+    pub tenant: String,
+    pub dry_run: bool,
+    pub exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    /// Rows per outcome label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<std::collections::BTreeMap<&'static str, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users_listed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_sent: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elapsed_seconds: Option<f64>,
+    /// What stopped the run, when it did not finish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// The summary as JSON (format version 1): what ran, against which tenant, the counts per
 /// outcome, timings, requests sent and the report, or the error that stopped it.
 pub fn summary_json(
@@ -102,34 +129,36 @@ pub fn summary_json(
     report: &std::path::Path,
     result: &Result<RunSummary, RunError>,
 ) -> serde_json::Value {
-    let mut value = serde_json::json!({
-        "version": 1,
-        "command": command,
-        "tenant": tenant,
-        "dry_run": dry_run,
-    });
+    let mut file = SummaryFile {
+        version: 1,
+        command: command.to_string(),
+        tenant: tenant.to_string(),
+        dry_run,
+        exit_code: 0,
+        report: None,
+        rows: None,
+        outcomes: None,
+        users_listed: None,
+        requests_sent: None,
+        elapsed_seconds: None,
+        error: None,
+    };
     match result {
         Ok(summary) => {
-            let outcomes: serde_json::Map<String, serde_json::Value> = summary
-                .counts
-                .0
-                .iter()
-                .map(|(kind, n)| (kind.label().to_string(), serde_json::Value::from(*n)))
-                .collect();
-            value["exit_code"] = summary.exit.code().into();
-            value["report"] = report.display().to_string().into();
-            value["rows"] = summary.counts.total().into();
-            value["outcomes"] = outcomes.into();
-            value["users_listed"] = summary.users_listed.into();
-            value["requests_sent"] = summary.requests.into();
-            value["elapsed_seconds"] = summary.elapsed.as_secs_f64().into();
+            file.exit_code = summary.exit.code();
+            file.report = Some(report.display().to_string());
+            file.rows = Some(summary.counts.total());
+            file.outcomes = Some(summary.counts.0.iter().map(|(k, n)| (k.label(), *n)).collect());
+            file.users_listed = Some(summary.users_listed);
+            file.requests_sent = Some(summary.requests);
+            file.elapsed_seconds = Some(summary.elapsed.as_secs_f64());
         }
         Err(error) => {
-            value["exit_code"] = Exit::from(error).code().into();
-            value["error"] = error.to_string().into();
+            file.exit_code = Exit::from(error).code();
+            file.error = Some(error.to_string());
         }
     }
-    value
+    serde_json::to_value(file).expect("the summary serialises")
 }
 
 /// Prints the closing summary to stderr and the report path to stdout.

@@ -90,26 +90,7 @@ pub(super) fn summarise(
 pub fn finish(settings: &HandoverSettings, result: Result<HandoverSummary, RunError>) -> Exit {
     let run = &settings.run;
     if let Some(path) = &run.summary_json {
-        let mut value = serde_json::json!({ "version": 1, "command": "handover", "tenant": run.connection.host, "dry_run": run.dry_run });
-        match &result {
-            Ok(summary) => {
-                let labelled: BTreeMap<&str, usize> =
-                    summary.counts.iter().map(|(m, n)| (m.label(), *n)).collect();
-                value["exit_code"] = summary.exit.code().into();
-                value["report"] = run.report.display().to_string().into();
-                value["rows"] = summary.counts.values().sum::<usize>().into();
-                value["outcomes"] = serde_json::json!(labelled);
-                value["objects_found"] = serde_json::json!(summary.found);
-                value["objects_moved"] = serde_json::json!(summary.moved);
-                value["leavers"] = summary.leavers.into();
-                value["requests_sent"] = summary.requests.into();
-                value["elapsed_seconds"] = summary.elapsed.as_secs_f64().into();
-            }
-            Err(error) => {
-                value["exit_code"] = Exit::from(error).code().into();
-                value["error"] = error.to_string().into();
-            }
-        }
+        let value = summary_file(run, &result);
         if let Err(e) = crate::session::write_summary_json(path, run.force, &value) {
             errln!("error: {e}");
         }
@@ -142,4 +123,47 @@ pub fn finish(settings: &HandoverSettings, result: Result<HandoverSummary, RunEr
             Exit::from(&error)
         }
     }
+}
+
+/// `--summary-json` for a handover: the shared [`SummaryFile`] plus the objects found and moved
+/// per object type and the leavers.
+fn summary_file(
+    run: &crate::settings::RunSettings,
+    result: &Result<HandoverSummary, RunError>,
+) -> serde_json::Value {
+    let mut file = crate::session::SummaryFile {
+        version: 1,
+        command: "handover".into(),
+        tenant: run.connection.host.clone(),
+        dry_run: run.dry_run,
+        exit_code: 0,
+        report: None,
+        rows: None,
+        outcomes: None,
+        users_listed: None,
+        requests_sent: None,
+        elapsed_seconds: None,
+        error: None,
+    };
+    match result {
+        Ok(summary) => {
+            file.exit_code = summary.exit.code();
+            file.report = Some(run.report.display().to_string());
+            file.rows = Some(summary.counts.values().sum());
+            file.outcomes = Some(summary.counts.iter().map(|(m, n)| (m.label(), *n)).collect());
+            file.requests_sent = Some(summary.requests);
+            file.elapsed_seconds = Some(summary.elapsed.as_secs_f64());
+        }
+        Err(error) => {
+            file.exit_code = Exit::from(error).code();
+            file.error = Some(error.to_string());
+        }
+    }
+    let mut value = serde_json::to_value(file).expect("the summary serialises");
+    if let Ok(summary) = result {
+        value["objects_found"] = serde_json::json!(summary.found);
+        value["objects_moved"] = serde_json::json!(summary.moved);
+        value["leavers"] = summary.leavers.into();
+    }
+    value
 }
