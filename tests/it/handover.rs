@@ -349,12 +349,25 @@ async fn successors_who_cannot_take_over_fail_their_rows_and_to_with_include_nar
             "--yes",
             "--report",
             &p(&to),
+            "--summary-json",
+            &p(&dir.path().join("to.json")),
         ]),
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", printed(&output));
     let moved = read_report(&to);
-    assert_eq!(moved.len(), usize::from(workers[0].work.open_tasks + workers[1].work.open_tasks));
+    let tasks = usize::from(workers[0].work.open_tasks + workers[1].work.open_tasks);
+    assert_eq!(moved.len(), tasks);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("to.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (summary["command"].as_str(), summary["exit_code"].as_u64()),
+        (Some("handover"), Some(0))
+    );
+    assert_eq!(summary["objects_moved"]["TASK"].as_u64(), Some(tasks as u64));
+    assert_eq!(summary["outcomes"]["reassigned"].as_u64(), Some(tasks as u64));
+    assert_eq!(summary["leavers"].as_u64(), Some(2));
     assert!(moved.iter().all(|r| r["object_type"] == "TASK"
         && r["outcome"] == "reassigned"
         && r["new_value"] == fine.id_hex()));
