@@ -131,12 +131,42 @@ pub fn layout(
     source: &str,
     place: &str,
 ) -> Result<Layout, String> {
-    let headers: Vec<String> = first.iter().map(|h| normalise(h)).collect();
-    let cells = || first.iter().map(|c| format!("{:?}", c.trim())).collect::<Vec<_>>().join(", ");
-    let holds_data = first.iter().any(|c| looks_like_identifier(c));
-    let settle = "pass --column NAME (a header), --column '#N' (a position), or --no-header (the first row is data)";
-    let find = |wanted: &str, what: &str| -> Result<usize, String> {
-        let hits: Vec<usize> = headers
+    let row =
+        FirstRow { first, headers: first.iter().map(|h| normalise(h)).collect(), source, place };
+    let has_header = row.has_header(choice)?;
+    let index = row.identifier(choice, has_header)?;
+    let date = row.date(choice, has_header)?;
+    let name = has_header.then(|| first[index].trim().to_string());
+    Ok(Layout { has_header, index, name, date })
+}
+
+/// What to pass when the first row cannot be read for sure.
+const SETTLE: &str = "pass --column NAME (a header), --column '#N' (a position), or --no-header (the first row is data)";
+
+/// The first non-blank row and where it is, for the layout's decisions and their errors.
+struct FirstRow<'a> {
+    first: &'a [String],
+    /// The cells, normalised as header names.
+    headers: Vec<String>,
+    source: &'a str,
+    place: &'a str,
+}
+
+impl FirstRow<'_> {
+    /// The row's cells, quoted, for messages.
+    fn cells(&self) -> String {
+        self.first.iter().map(|c| format!("{:?}", c.trim())).collect::<Vec<_>>().join(", ")
+    }
+
+    fn holds_data(&self) -> bool {
+        self.first.iter().any(|c| looks_like_identifier(c))
+    }
+
+    /// The one column whose header is `wanted` (`what` names it in errors).
+    fn find(&self, wanted: &str, what: &str) -> Result<usize, String> {
+        let (source, place) = (self.source, self.place);
+        let hits: Vec<usize> = self
+            .headers
             .iter()
             .enumerate()
             .filter(|(_, h)| **h == normalise(wanted))
@@ -145,127 +175,132 @@ pub fn layout(
         match hits.as_slice() {
             [] => Err(format!(
                 "{source}: {place}: no {what} named {wanted:?} (the first row has: {})",
-                cells()
+                self.cells()
             )),
             [one] => Ok(*one),
             many => Err(format!(
                 "{source}: {place}: {} columns are named {:?} (columns {}): pass --column '#N' to say which",
                 many.len(),
-                first[many[0]].trim(),
+                self.first[many[0]].trim(),
                 many.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(" and ")
             )),
         }
-    };
-    let has_header = match (choice.no_header, choice.identifier) {
-        (true, Some(ColumnSpec::Name(name))) => {
-            return Err(format!(
+    }
+
+    /// Is the first row a header? Refuses when the flags contradict the row, or when it cannot
+    /// tell: it never guesses.
+    fn has_header(&self, choice: &ColumnChoice<'_>) -> Result<bool, String> {
+        let (source, place) = (self.source, self.place);
+        match (choice.no_header, choice.identifier) {
+            (true, Some(ColumnSpec::Name(name))) => Err(format!(
                 "--column {name:?} names a header, but --no-header says there is none: use --column '#N'"
-            ));
-        }
-        (true, _) => false,
-        (false, Some(ColumnSpec::Name(_))) => {
-            if holds_data {
-                return Err(format!(
-                    "{source}: {place} holds data ({}), not a header, so --column cannot name a header: use --column '#N' (and --no-header)",
-                    cells()
-                ));
+            )),
+            (true, _) => Ok(false),
+            (false, Some(ColumnSpec::Name(_))) if self.holds_data() => Err(format!(
+                "{source}: {place} holds data ({}), not a header, so --column cannot name a header: use --column '#N' (and --no-header)",
+                self.cells()
+            )),
+            (false, Some(ColumnSpec::Name(_))) => Ok(true),
+            (false, Some(ColumnSpec::Position(n))) => {
+                let cell = self.first.get(n - 1).map_or("", |c| c.trim());
+                let known = self.headers.iter().any(|h| {
+                    HEADER_NAMES.contains(&h.as_str()) || DATE_HEADERS.contains(&h.as_str())
+                });
+                if self.holds_data() {
+                    Ok(false)
+                } else if known || cell.is_empty() || cell.chars().any(char::is_whitespace) {
+                    Ok(true)
+                } else {
+                    Err(format!(
+                        "{source}: {place}: cannot tell whether the first row ({}) is a header or a leaver: pass --no-header if it is data, or --column NAME to name the header",
+                        self.cells()
+                    ))
+                }
             }
-            true
-        }
-        (false, Some(ColumnSpec::Position(n))) => {
-            let cell = first.get(n - 1).map_or("", |c| c.trim());
-            if holds_data {
-                false
-            } else if headers
-                .iter()
-                .any(|h| HEADER_NAMES.contains(&h.as_str()) || DATE_HEADERS.contains(&h.as_str()))
-                || cell.is_empty()
-                || cell.chars().any(char::is_whitespace)
-            {
-                true
-            } else {
-                return Err(format!(
-                    "{source}: {place}: cannot tell whether the first row ({}) is a header or a leaver: pass --no-header if it is data, or --column NAME to name the header",
-                    cells()
-                ));
+            (false, None) => {
+                let recognised =
+                    HEADER_NAMES.iter().any(|name| self.headers.iter().any(|h| h == name));
+                if self.holds_data() {
+                    Ok(false)
+                } else if recognised {
+                    Ok(true)
+                } else {
+                    Err(format!(
+                        "{source}: {place}: no identifier column found: the first row ({}) is not a header this tool knows and does not look like data; {SETTLE}",
+                        self.cells()
+                    ))
+                }
             }
-        }
-        (false, None) => {
-            let recognised = HEADER_NAMES.iter().any(|name| headers.iter().any(|h| h == name));
-            if holds_data {
-                false
-            } else if recognised {
-                true
-            } else {
-                return Err(format!(
-                    "{source}: {place}: no identifier column found: the first row ({}) is not a header this tool knows and does not look like data; {settle}",
-                    cells()
-                ));
-            }
-        }
-    };
-    let index = match choice.identifier {
-        Some(ColumnSpec::Position(n)) => *n - 1,
-        Some(ColumnSpec::Name(name)) => find(name, "column")?,
-        None if has_header => {
-            let name = HEADER_NAMES
-                .iter()
-                .find(|name| headers.iter().any(|h| h == *name))
-                .expect("a recognised header");
-            find(name, "column")?
-        }
-        None if choice.no_header => 0,
-        None => {
-            if !looks_like_identifier(&first[0]) {
-                return Err(format!(
-                    "{source}: {place}: the first row ({}) looks like data, but its first cell is not an email address or user ID: {settle}",
-                    cells()
-                ));
-            }
-            0
-        }
-    };
-    if let Some(ColumnSpec::Position(n)) = choice.identifier {
-        if !has_header && *n > first.len() {
-            return Err(format!(
-                "{source}: {place}: --column '#{n}': the first row has only {} columns",
-                first.len()
-            ));
-        }
-        if has_header && *n > first.len() {
-            return Err(format!(
-                "{source}: {place}: --column '#{n}': the header has only {} columns ({})",
-                first.len(),
-                cells()
-            ));
         }
     }
-    let date = match (choice.date, has_header) {
-        (Some(ColumnSpec::Position(n)), _) => Some((
-            *n - 1,
-            if has_header {
-                first.get(n - 1).map_or("", |c| c.trim()).to_string()
+
+    /// The identifier column (0-based), checked against the row's width.
+    fn identifier(&self, choice: &ColumnChoice<'_>, has_header: bool) -> Result<usize, String> {
+        let (source, place) = (self.source, self.place);
+        let index = match choice.identifier {
+            Some(ColumnSpec::Position(n)) => *n - 1,
+            Some(ColumnSpec::Name(name)) => self.find(name, "column")?,
+            None if has_header => {
+                let name = HEADER_NAMES
+                    .iter()
+                    .find(|name| self.headers.iter().any(|h| h == *name))
+                    .expect("a recognised header");
+                self.find(name, "column")?
+            }
+            None if choice.no_header => 0,
+            None if !looks_like_identifier(&self.first[0]) => {
+                return Err(format!(
+                    "{source}: {place}: the first row ({}) looks like data, but its first cell is not an email address or user ID: {SETTLE}",
+                    self.cells()
+                ));
+            }
+            None => 0,
+        };
+        if let Some(ColumnSpec::Position(n)) = choice.identifier
+            && *n > self.first.len()
+        {
+            let width = self.first.len();
+            return Err(if has_header {
+                format!(
+                    "{source}: {place}: --column '#{n}': the header has only {width} columns ({})",
+                    self.cells()
+                )
             } else {
-                String::new()
-            },
-        )),
-        (Some(ColumnSpec::Name(name)), true) => {
-            let i = find(name, "date column")?;
-            Some((i, first[i].trim().to_string()))
+                format!(
+                    "{source}: {place}: --column '#{n}': the first row has only {width} columns"
+                )
+            });
         }
-        (Some(ColumnSpec::Name(name)), false) => {
-            return Err(format!(
-                "{source}: {place}: --date-column {name:?} names a header, but the first row is data: use --date-column '#N'"
-            ));
-        }
-        (None, true) => DATE_HEADERS
-            .iter()
-            .find_map(|name| headers.iter().position(|h| h == name))
-            .map(|i| (i, first[i].trim().to_string())),
-        (None, false) => None,
-    };
-    let name = has_header.then(|| first[index].trim().to_string());
-    Ok(Layout { has_header, index, name, date })
+        Ok(index)
+    }
+
+    /// The leaving-date column and its header text, if there is one.
+    fn date(
+        &self,
+        choice: &ColumnChoice<'_>,
+        has_header: bool,
+    ) -> Result<Option<(usize, String)>, String> {
+        let header = |i: usize| self.first.get(i).map_or("", |c| c.trim()).to_string();
+        Ok(match (choice.date, has_header) {
+            (Some(ColumnSpec::Position(n)), true) => Some((*n - 1, header(*n - 1))),
+            (Some(ColumnSpec::Position(n)), false) => Some((*n - 1, String::new())),
+            (Some(ColumnSpec::Name(name)), true) => {
+                let i = self.find(name, "date column")?;
+                Some((i, header(i)))
+            }
+            (Some(ColumnSpec::Name(name)), false) => {
+                return Err(format!(
+                    "{}: {}: --date-column {name:?} names a header, but the first row is data: use --date-column '#N'",
+                    self.source, self.place
+                ));
+            }
+            (None, true) => DATE_HEADERS
+                .iter()
+                .find_map(|name| self.headers.iter().position(|h| h == name))
+                .map(|i| (i, header(i))),
+            (None, false) => None,
+        })
+    }
 }
 
 #[cfg(test)]
