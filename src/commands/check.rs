@@ -29,6 +29,21 @@ fn source(
 
 /// Runs `check`.
 pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit {
+    match check(args, env).await {
+        Ok(()) => {
+            outln!("ready:         yes");
+            Exit::Success
+        }
+        Err(message) => {
+            errln!("error: {message}");
+            Exit::Fatal
+        }
+    }
+}
+
+/// Prints the settings and where each came from, signs in, and checks the caller may see
+/// everyone; the first thing that is wrong is the error.
+async fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
     let run_args = RunArgs {
         dry_run: true,
         report: Some("wf-offboard-check.csv".into()),
@@ -40,14 +55,41 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
         force: false,
         html: None,
     };
-    let settings =
-        match RunSettings::from_args(&args.connection, &run_args, ("check", "check"), env) {
-            Ok(settings) => settings,
-            Err(message) => {
-                errln!("error: {message}");
-                return Exit::Fatal;
-            }
-        };
+    let settings = RunSettings::from_args(&args.connection, &run_args, ("check", "check"), env)?;
+    print_settings(args, &settings, env);
+    let pacing = Pacing::new(
+        settings.rate,
+        settings.concurrency,
+        RetryPolicy { max_attempts: 2, ..RetryPolicy::default() },
+    );
+    let password = crate::session::ask_password(&settings)?;
+    let client = crate::session::sign_in(&settings, &pacing, password).await?;
+    outln!("sign-in:       {}", client.sign_in_method());
+    let refused = |e, what| crate::session::refused(&client, &settings.credential, &e, what);
+    let caller = match pacing.send(|| client.caller()).await.result {
+        Ok(value) => crate::directory::parse_user(&value)?,
+        Err(e) => return Err(refused(e, "reading the signed-in user")),
+    };
+    let role = if caller.is_admin { "System Administrator" } else { "NOT a System Administrator" };
+    outln!("signed in as:  {} <{}> ({role})", caller.name, caller.username);
+    match pacing.send(|| client.count_users()).await.result {
+        Ok(n) if caller.is_admin => outln!("users:         {n}"),
+        Ok(n) => outln!(
+            "users:         {n} visible to this user (Workfront hides the rest from a non-administrator)"
+        ),
+        Err(e) => return Err(refused(e, "counting users")),
+    }
+    if !caller.is_admin {
+        return Err(format!(
+            "{} is not a System Administrator: a run would see only part of the directory. Make it an administrator (for an Adobe Developer Console technical account: an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to a run",
+            caller.username
+        ));
+    }
+    Ok(())
+}
+
+/// The tenant, API version, profile, credential and pacing, each with where it came from.
+fn print_settings(args: &CheckArgs, settings: &RunSettings, env: &dyn Fn(&str) -> Option<String>) {
     let c = &args.connection;
     let profile = settings.profile.as_ref();
     outln!("tenant:        {} ({})", settings.connection.host, settings.connection.api_root);
@@ -58,98 +100,30 @@ pub async fn run(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Exit
         env,
     );
     outln!("  from         {base_source}");
-    let version = settings
-        .connection
-        .api_root
-        .path()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_string();
-    outln!(
-        "api version:   {version} ({})",
-        source(
-            c.api_version.as_deref(),
-            "WORKFRONT_API_VERSION",
-            profile.and_then(|p| p.api_version.as_deref()),
-            env
-        )
+    let root = settings.connection.api_root.path().trim_end_matches('/');
+    let version = root.rsplit('/').next().unwrap_or("").to_string();
+    let version_source = source(
+        c.api_version.as_deref(),
+        "WORKFRONT_API_VERSION",
+        profile.and_then(|p| p.api_version.as_deref()),
+        env,
     );
+    outln!("api version:   {version} ({version_source})");
     if let Some(name) = c.profile.as_deref() {
         outln!("profile:       {name}");
     }
     outln!("credential:    {} (secrets: (set))", settings.credential);
+    let from_profile = |set: Option<&str>| source(None, "", set, env);
     outln!(
         "concurrency:   {} ({})",
         settings.concurrency,
-        source(None, "", profile.and_then(|p| p.concurrency.map(|_| "")), env)
+        from_profile(profile.and_then(|p| p.concurrency.map(|_| "")))
     );
     outln!(
         "rate:          {}/s ({})",
         settings.rate,
-        source(None, "", profile.and_then(|p| p.rate.map(|_| "")), env)
+        from_profile(profile.and_then(|p| p.rate.map(|_| "")))
     );
-    let pacing = Pacing::new(
-        settings.rate,
-        settings.concurrency,
-        RetryPolicy { max_attempts: 2, ..RetryPolicy::default() },
-    );
-    let password = match crate::session::ask_password(&settings) {
-        Ok(password) => password,
-        Err(message) => {
-            errln!("error: {message}");
-            return Exit::Fatal;
-        }
-    };
-    let client = match crate::session::sign_in(&settings, &pacing, password).await {
-        Ok(client) => client,
-        Err(message) => {
-            errln!("error: {message}");
-            return Exit::Fatal;
-        }
-    };
-    outln!("sign-in:       {}", client.sign_in_method());
-    let caller = match pacing.send(|| client.caller()).await.result {
-        Ok(value) => crate::directory::parse_user(&value),
-        Err(e) => Err(crate::session::refused(
-            &client,
-            &settings.credential,
-            &e,
-            "reading the signed-in user",
-        )),
-    };
-    let caller = match caller {
-        Ok(caller) => caller,
-        Err(message) => {
-            errln!("error: {message}");
-            return Exit::Fatal;
-        }
-    };
-    let role = if caller.is_admin { "System Administrator" } else { "NOT a System Administrator" };
-    outln!("signed in as:  {} <{}> ({role})", caller.name, caller.username);
-    match pacing.send(|| client.count_users()).await.result {
-        Ok(n) if caller.is_admin => outln!("users:         {n}"),
-        Ok(n) => outln!(
-            "users:         {n} visible to this user (Workfront hides the rest from a non-administrator)"
-        ),
-        Err(e) => {
-            errln!(
-                "error: {}",
-                crate::session::refused(&client, &settings.credential, &e, "counting users")
-            );
-            return Exit::Fatal;
-        }
-    }
-    if !caller.is_admin {
-        errln!(
-            "error: {} is not a System Administrator: a run would see only part of the directory. Make it an administrator (for an Adobe Developer Console technical account: an admin of the Workfront product profile in the Admin Console), or pass --allow-partial-directory to a run",
-            caller.username
-        );
-        return Exit::Fatal;
-    }
-    outln!("ready:         yes");
-    Exit::Success
 }
 
 #[cfg(test)]
