@@ -30,17 +30,8 @@ pub async fn run(
     let console_output: Vec<(&std::path::Path, &str)> =
         if run.dry_run { vec![] } else { vec![(console.as_path(), "the Admin Console list")] };
     run.check_files(&[&settings.plan], &console_output).map_err(fatal)?;
+    let (file, mut plan) = read_plan(settings)?;
     let source = settings.plan.display().to_string();
-    let text =
-        std::fs::read_to_string(&settings.plan).map_err(|e| fatal(format!("{source}: {e}")))?;
-    let file = PlanFile::parse(&text, &source).map_err(fatal)?;
-    if file.tenant != run.connection.host {
-        return Err(fatal(format!(
-            "{source} was made for {}, not {}: refusing to apply it here",
-            file.tenant, run.connection.host
-        )));
-    }
-    let mut plan = file.planned_rows().map_err(|e| fatal(format!("{source}: {e}")))?;
     if !run.quiet {
         errln!(
             "{source}: {} rows from {} (made {}, input SHA-256 {})",
@@ -77,26 +68,7 @@ pub async fn run(
         Ok(read) => read,
         Err(e) => return or_stopped_early(e, &rows, run, started, 0),
     };
-    for planned in plan.iter_mut().filter(|p| p.decision.writes()) {
-        let Some(then) = planned.user.as_deref() else {
-            planned.decision = Decision::Drifted("the plan names no user for this row".into());
-            continue;
-        };
-        let current = now.get(&then.id);
-        let why = if then.id == api_user {
-            Some(
-                "this is now the API user's own account; deactivating it would lock this tool out"
-                    .to_string(),
-            )
-        } else if current.is_some_and(|u| u.is_admin) && !file.options.allow_admins {
-            Some("the user is a System Administrator now, and the plan was made without --allow-admins".to_string())
-        } else {
-            drift(then, current)
-        };
-        if let Some(why) = why {
-            planned.decision = Decision::Drifted(why);
-        }
-    }
+    mark_drift(&mut plan, &now, &api_user, file.options.allow_admins);
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &[]);
     let host = &run.connection.host;
@@ -120,4 +92,51 @@ pub async fn run(
     };
     crate::session::write_signoff(run, &page)?;
     Ok(session.summary(counts, interrupted, now.len() as u64, &outcomes))
+}
+
+/// Reads and verifies the plan (format, version, digest) and checks it was made for this tenant.
+fn read_plan(settings: &ApplySettings) -> Result<(PlanFile, Vec<PlannedRow>), RunError> {
+    let run = &settings.run;
+    let source = settings.plan.display().to_string();
+    let text = std::fs::read_to_string(&settings.plan)
+        .map_err(|e| RunError::Fatal(format!("{source}: {e}")))?;
+    let file = PlanFile::parse(&text, &source)?;
+    if file.tenant != run.connection.host {
+        return Err(RunError::Fatal(format!(
+            "{source} was made for {}, not {}: refusing to apply it here",
+            file.tenant, run.connection.host
+        )));
+    }
+    let plan = file.planned_rows().map_err(|e| RunError::Fatal(format!("{source}: {e}")))?;
+    Ok((file, plan))
+}
+
+/// Pure: every planned write whose user changed since the plan was made (gone, already
+/// inactive, renamed, now the API user, made an administrator) becomes `drifted`, with why.
+fn mark_drift(
+    plan: &mut [PlannedRow],
+    now: &std::collections::HashMap<String, crate::model::DirUser>,
+    api_user: &str,
+    allow_admins: bool,
+) {
+    for planned in plan.iter_mut().filter(|p| p.decision.writes()) {
+        let Some(then) = planned.user.as_deref() else {
+            planned.decision = Decision::Drifted("the plan names no user for this row".into());
+            continue;
+        };
+        let current = now.get(&then.id);
+        let why = if then.id == api_user {
+            Some(
+                "this is now the API user's own account; deactivating it would lock this tool out"
+                    .to_string(),
+            )
+        } else if current.is_some_and(|u| u.is_admin) && !allow_admins {
+            Some("the user is a System Administrator now, and the plan was made without --allow-admins".to_string())
+        } else {
+            drift(then, current)
+        };
+        if let Some(why) = why {
+            planned.decision = Decision::Drifted(why);
+        }
+    }
 }
