@@ -28,7 +28,7 @@ use crate::directory::{DirUser, Wanted};
 use crate::execute::settled_outcome;
 use crate::exit::{Exit, RunError};
 use crate::handover::Found;
-use crate::input::read_file;
+use crate::input::{Input, read_file};
 use crate::plan::{Decision, PlannedRow, Protection, build_plan, plan_candidates};
 use crate::report::{Counts, Outcome, OutcomeKind};
 use crate::session::{RunSummary, Session, bar, shows_progress};
@@ -77,26 +77,8 @@ pub async fn run(
     let fatal = RunError::Fatal;
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&Path> =
-        [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
-    let mut candidates: Vec<(&Path, &str)> =
-        settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
-    candidates.extend(settings.objects.iter().map(|p| (p.as_path(), "--objects")));
-    run.check_files(&inputs, &candidates).map_err(fatal)?;
-    let list = settings
-        .list
-        .as_deref()
-        .map(|path| read_file(path, &settings.list_options))
-        .transpose()
-        .map_err(fatal)?;
+    let (list, protect) = read_lists(settings)?;
     let rows = list.as_ref().map_or(&[][..], |l| l.rows.as_slice());
-    let side = settings.list_options.side_list();
-    let protect = settings
-        .protect
-        .as_deref()
-        .map(|path| read_file(path, &side))
-        .transpose()
-        .map_err(fatal)?;
     if let (false, Some(list), Some(path)) = (run.quiet, &list, &settings.list) {
         let what = if settings.roster { "roster (the people who stay)" } else { "rows" };
         errln!("{}", list.describe(&path.display().to_string(), what));
@@ -115,27 +97,11 @@ pub async fn run(
     }
     let (directory, partial) =
         session.list(&wanted, settings.allow_partial_directory).await.map_err(no_audit)?;
-    let protect_list = settings
-        .protect
-        .as_deref()
-        .zip(protect.as_ref())
-        .map(|(path, list)| (path, list.rows.as_slice()));
-    let protection =
-        Protection::resolve(settings.allow_admins, protect_list, &directory).map_err(fatal)?;
-    let listed = build_plan(rows, &directory, &protection, &Default::default());
-    let (plan, roster_problems, stale) = select(settings, listed, &directory, &protection);
-    let outcomes = settle(&plan, &stale, partial.as_deref());
+    let AuditPlan { plan, roster_problems, outcomes } =
+        plan_audit(settings, rows, protect.as_ref(), &directory, partial.as_deref())?;
     let (work, objects, interrupted) = read_work(&mut session, &outcomes, settings).await;
-    write_audit(&run.report, run.force, &outcomes, &work).map_err(fatal)?;
-    if let Some(path) = &settings.objects {
-        let web = crate::handover::web_address(&run.connection.api_root);
-        write_objects(path, run.force, &outcomes, &objects, &web).map_err(fatal)?;
-    }
+    let candidates = write_outputs(settings, &plan, &outcomes, &work, &objects)?;
     let to_hand_over = work.values().filter(|w| w.as_ref().is_ok_and(OpenWork::anything)).count();
-    let candidates = match &settings.write_candidates {
-        Some(path) => write_candidates(path, run.force, &plan).map_err(fatal)?,
-        None => 0,
-    };
     let mut counts = Counts::default();
     for outcome in &outcomes {
         counts.add(outcome.kind);
@@ -308,4 +274,65 @@ fn findings<'o>(
         .collect();
     let unknown = work.values().filter(|w| w.is_err()).count();
     (licences_freed, holders, unknown)
+}
+
+/// Checks every file the audit touches, then reads the list (or roster) and the protect list,
+/// before any request.
+fn read_lists(settings: &AuditSettings) -> Result<(Option<Input>, Option<Input>), RunError> {
+    let run = &settings.run;
+    let inputs: Vec<&Path> =
+        [settings.list.as_deref(), settings.protect.as_deref()].into_iter().flatten().collect();
+    let mut outputs: Vec<(&Path, &str)> =
+        settings.write_candidates.iter().map(|p| (p.as_path(), "--write-candidates")).collect();
+    outputs.extend(settings.objects.iter().map(|p| (p.as_path(), "--objects")));
+    run.check_files(&inputs, &outputs)?;
+    let list =
+        settings.list.as_deref().map(|path| read_file(path, &settings.list_options)).transpose()?;
+    let side = settings.list_options.side_list();
+    let protect = settings.protect.as_deref().map(|path| read_file(path, &side)).transpose()?;
+    Ok((list, protect))
+}
+
+/// The audited rows, the roster rows that need a look, and how a dry run settles each row.
+struct AuditPlan {
+    plan: Vec<PlannedRow>,
+    roster_problems: Vec<PlannedRow>,
+    outcomes: Vec<Outcome>,
+}
+
+/// Pure: the audited rows (or candidates) and how a dry run settles each.
+fn plan_audit(
+    settings: &AuditSettings,
+    rows: &[crate::model::InputRow],
+    protect: Option<&Input>,
+    directory: &crate::model::Directory,
+    partial: Option<&str>,
+) -> Result<AuditPlan, RunError> {
+    let protect_list =
+        settings.protect.as_deref().zip(protect).map(|(path, list)| (path, list.rows.as_slice()));
+    let protection = Protection::resolve(settings.allow_admins, protect_list, directory)?;
+    let listed = build_plan(rows, directory, &protection, &Default::default());
+    let (plan, roster_problems, stale) = select(settings, listed, directory, &protection);
+    let outcomes = settle(&plan, &stale, partial);
+    Ok(AuditPlan { plan, roster_problems, outcomes })
+}
+
+/// Writes the audit CSV, `--objects` and `--write-candidates`; returns the candidates written.
+fn write_outputs(
+    settings: &AuditSettings,
+    plan: &[PlannedRow],
+    outcomes: &[Outcome],
+    work: &BTreeMap<usize, Result<OpenWork, String>>,
+    objects: &BTreeMap<usize, Vec<Found>>,
+) -> Result<usize, RunError> {
+    let run = &settings.run;
+    write_audit(&run.report, run.force, outcomes, work)?;
+    if let Some(path) = &settings.objects {
+        let web = crate::handover::web_address(&run.connection.api_root);
+        write_objects(path, run.force, outcomes, objects, &web)?;
+    }
+    Ok(match &settings.write_candidates {
+        Some(path) => write_candidates(path, run.force, plan)?,
+        None => 0,
+    })
 }
