@@ -227,21 +227,7 @@ impl Client {
         let status = response.status().as_u16();
         tracing::info!(target: "wf_offboard::request", method = %method_name, path, status, latency_ms, "request");
         if response.status().is_redirection() {
-            let location =
-                response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
-            let target = Url::parse(location)
-                .or_else(|_| response.url().join(location))
-                .map(|u| u.host_str().unwrap_or("?").to_string())
-                .unwrap_or_else(|_| "an unreadable Location".to_string());
-            return Err(ApiError {
-                status: Some(status),
-                class: None,
-                message: format!(
-                    "the server answered with a redirect to {target}; Workfront's API does not redirect, so it was not followed and no credential went there: check --base-url or --domain"
-                ),
-                retry_after: None,
-                unreachable: false,
-            });
+            return Err(redirected(&response, status));
         }
         let retry_after = response
             .headers()
@@ -250,43 +236,62 @@ impl Client {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = response.bytes().await.map_err(|e| ApiError::transport(&e))?;
-        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let error = |class: Option<String>, message: String| ApiError {
-            status: Some(status),
-            class,
-            message,
-            retry_after,
-            unreachable: false,
-        };
-        match parsed {
-            Some(Value::Object(mut map)) => {
-                if let Some(err) = map.remove("error") {
-                    let class = err.get("class").and_then(Value::as_str).map(String::from);
-                    let message = err
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("no message")
-                        .to_string();
-                    return Err(error(class, message));
-                }
-                match map.remove("data") {
-                    Some(data) if (200..300).contains(&status) => Ok(data),
-                    _ => Err(error(None, "the answer had no data".into())),
-                }
+        envelope(&body, status, retry_after)
+    }
+}
+
+/// A redirect, refused: Workfront's API does not redirect, so none is followed and no credential
+/// goes to the other host.
+fn redirected(response: &reqwest::Response, status: u16) -> ApiError {
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let target = Url::parse(location)
+        .or_else(|_| response.url().join(location))
+        .map(|u| u.host_str().unwrap_or("?").to_string())
+        .unwrap_or_else(|_| "an unreadable Location".to_string());
+    ApiError {
+        status: Some(status),
+        class: None,
+        message: format!(
+            "the server answered with a redirect to {target}; Workfront's API does not redirect, so it was not followed and no credential went there: check --base-url or --domain"
+        ),
+        retry_after: None,
+        unreachable: false,
+    }
+}
+
+/// Workfront's envelope: `{"data":…}` on success, `{"error":{"class","message"}}` on failure;
+/// anything else is an error naming the status.
+fn envelope(body: &[u8], status: u16, retry_after: Option<Duration>) -> Result<Value, ApiError> {
+    let error = |class: Option<String>, message: String| ApiError {
+        status: Some(status),
+        class,
+        message,
+        retry_after,
+        unreachable: false,
+    };
+    match serde_json::from_slice::<Value>(body).ok() {
+        Some(Value::Object(mut map)) => {
+            if let Some(err) = map.remove("error") {
+                let class = err.get("class").and_then(Value::as_str).map(String::from);
+                let message =
+                    err.get("message").and_then(Value::as_str).unwrap_or("no message").to_string();
+                return Err(error(class, message));
             }
-            _ if (200..300).contains(&status) => {
-                Err(error(None, "the answer was not Workfront JSON".into()))
+            match map.remove("data") {
+                Some(data) if (200..300).contains(&status) => Ok(data),
+                _ => Err(error(None, "the answer had no data".into())),
             }
-            _ => Err(error(
-                None,
-                format!(
-                    "{} answer",
-                    reqwest::StatusCode::from_u16(status)
-                        .map(|s| s.to_string())
-                        .unwrap_or_default()
-                ),
-            )),
         }
+        _ if (200..300).contains(&status) => {
+            Err(error(None, "the answer was not Workfront JSON".into()))
+        }
+        _ => Err(error(
+            None,
+            format!(
+                "{} answer",
+                reqwest::StatusCode::from_u16(status).map(|s| s.to_string()).unwrap_or_default()
+            ),
+        )),
     }
 }
 
