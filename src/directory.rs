@@ -198,39 +198,13 @@ pub async fn fetch_directory(
             ));
         }
         let mut page = Page { number, first_id: None, last_id: None, active: 0, kept: Vec::new() };
-        for value in &listed {
-            let user = parse_user(value)?;
-            if page.last_id.as_ref().is_some_and(|last| *last >= user.id) {
-                return Err(format!(
-                    "USER/search at $$FIRST={first} is not in ID order ({} then {}): the listing cannot be trusted; nothing was changed",
-                    page.last_id.unwrap_or_default(),
-                    user.id
-                ));
-            }
-            page.first_id.get_or_insert_with(|| user.id.clone());
-            page.last_id = Some(user.id.clone());
-            page.active += u64::from(user.is_active);
-            suggester.offer(&user.username.to_lowercase());
-            suggester.offer(&user.email.to_lowercase());
-            if wanted.keeps(&user) || user.id == api_user_id {
-                page.kept.push(user);
-            } else if wanted.others && user.is_active {
-                others.push(user);
-            }
-        }
+        let sorting = Sorting { wanted, api_user_id: &api_user_id, first };
+        sorting.sort(&listed, &mut page, &mut suggester, &mut others)?;
         progress.inc(listed.len() as u64);
         users.append(&mut page.kept);
         done.push(page);
     }
-    done.sort_by_key(|p| p.number);
-    for pair in done.windows(2) {
-        if pair[0].last_id >= pair[1].first_id {
-            return Err(format!(
-                "USER/search pages overlap at $$FIRST={}: the listing cannot be trusted; nothing was changed",
-                pair[1].number * PAGE_SIZE
-            ));
-        }
-    }
+    check_tiling(&mut done)?;
     let recount = pacing
         .send(|| client.count_users())
         .await
@@ -255,6 +229,62 @@ pub async fn fetch_directory(
         },
         partial,
     ))
+}
+
+/// Where a page's users go: kept (wanted, or the caller), offered to the did-you-mean index,
+/// or (for a roster) set aside among the others.
+struct Sorting<'w> {
+    wanted: &'w Wanted,
+    api_user_id: &'w str,
+    first: usize,
+}
+
+impl Sorting<'_> {
+    /// Reads one page, refusing one that is not in ID order.
+    fn sort(
+        &self,
+        listed: &[Value],
+        page: &mut Page,
+        suggester: &mut Suggester,
+        others: &mut Vec<DirUser>,
+    ) -> Result<(), String> {
+        for value in listed {
+            let user = parse_user(value)?;
+            if page.last_id.as_ref().is_some_and(|last| *last >= user.id) {
+                return Err(format!(
+                    "USER/search at $$FIRST={} is not in ID order ({} then {}): the listing cannot be trusted; nothing was changed",
+                    self.first,
+                    page.last_id.clone().unwrap_or_default(),
+                    user.id
+                ));
+            }
+            page.first_id.get_or_insert_with(|| user.id.clone());
+            page.last_id = Some(user.id.clone());
+            page.active += u64::from(user.is_active);
+            suggester.offer(&user.username.to_lowercase());
+            suggester.offer(&user.email.to_lowercase());
+            if self.wanted.keeps(&user) || user.id == self.api_user_id {
+                page.kept.push(user);
+            } else if self.wanted.others && user.is_active {
+                others.push(user);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks that the pages, put in order, tile the directory without overlapping.
+fn check_tiling(done: &mut [Page]) -> Result<(), String> {
+    done.sort_by_key(|p| p.number);
+    for pair in done.windows(2) {
+        if pair[0].last_id >= pair[1].first_id {
+            return Err(format!(
+                "USER/search pages overlap at $$FIRST={}: the listing cannot be trusted; nothing was changed",
+                pair[1].number * PAGE_SIZE
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
