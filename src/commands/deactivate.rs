@@ -50,33 +50,8 @@ pub async fn run(
         plan_rows(settings, &input, protect.as_ref(), prior.as_deref(), &directory)?;
     let to_write: Vec<&PlannedRow> = plan.iter().filter(|p| p.decision.writes()).collect();
     let counts = plan_counts(&plan, &carried);
-    let host = &run.connection.host;
-    if !run.quiet {
-        errln!(
-            "{host}: {} users ({} active); plan: {}",
-            directory.total,
-            directory.active,
-            counts.one_line()
-        );
-        if !carried.is_empty() {
-            errln!(
-                "resuming: {} rows carried over from the earlier report, {} to do",
-                carried.len(),
-                plan.len()
-            );
-        }
-    }
-    let tripped =
-        crate::guard::check(settings.max_deactivations, to_write.len() as u64, directory.active);
-    if let Some(why) = &tripped {
-        errln!("refused: {why}");
-    }
-    if let (Some(path), Some(reviewed)) = (&settings.plan, &reviewed) {
-        match &tripped {
-            Some(_) => errln!("no plan written: a plan the guard refuses could not be applied"),
-            None => write_plan(settings, &input, reviewed, path)?,
-        }
-    }
+    announce(settings, &directory, &counts, plan.len(), carried.len());
+    let tripped = guard(settings, &input, reviewed.as_deref(), to_write.len(), directory.active)?;
     let dry_run = run.dry_run || tripped.is_some();
     if !dry_run && !run.quiet && !to_write.is_empty() {
         let leavers: Vec<String> =
@@ -114,6 +89,46 @@ pub async fn run(
     crate::session::write_signoff(run, &page)?;
     let exit = if tripped.is_some() { Exit::GuardTripped } else { counts.exit(interrupted) };
     Ok(session.summary_with(counts, exit, directory.total, &outcomes))
+}
+
+/// The plan's line (and the resume's) on the terminal.
+fn announce(
+    settings: &Settings,
+    directory: &crate::model::Directory,
+    counts: &crate::report::Counts,
+    to_do: usize,
+    carried: usize,
+) {
+    if settings.run.quiet {
+        return;
+    }
+    let (host, total, active) = (&settings.run.connection.host, directory.total, directory.active);
+    errln!("{host}: {total} users ({active} active); plan: {}", counts.one_line());
+    if carried > 0 {
+        errln!("resuming: {carried} rows carried over from the earlier report, {to_do} to do");
+    }
+}
+
+/// The blast-radius guard, and the reviewed plan (`--plan`) unless the guard refuses it.
+/// Returns why the guard refused, if it did.
+fn guard(
+    settings: &Settings,
+    input: &Input,
+    reviewed: Option<&[PlannedRow]>,
+    to_write: usize,
+    active: u64,
+) -> Result<Option<String>, RunError> {
+    let tripped = crate::guard::check(settings.max_deactivations, to_write as u64, active);
+    if let Some(why) = &tripped {
+        errln!("refused: {why}");
+    }
+    if let (Some(path), Some(reviewed)) = (&settings.plan, reviewed) {
+        match &tripped {
+            Some(_) => errln!("no plan written: a plan the guard refuses could not be applied"),
+            None => write_plan(settings, input, reviewed, path)?,
+        }
+    }
+    Ok(tripped)
 }
 
 /// The files a run reads before any request.
