@@ -32,24 +32,7 @@ pub async fn run(
     let fatal = RunError::Fatal;
     let started = Instant::now();
     let run = &settings.run;
-    let inputs: Vec<&std::path::Path> = [
-        settings.input.as_ref().map(|(p, _)| p.as_path()),
-        settings.undo.as_deref(),
-        settings.resume.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    run.check_files(&inputs, &[]).map_err(fatal)?;
-    let source = match (&settings.input, &settings.undo) {
-        (Some((path, successors)), _) => {
-            Source::List(read_list(path, successors, &settings.list).map_err(fatal)?)
-        }
-        (None, Some(path)) => Source::Undo(read(path).map_err(fatal)?),
-        (None, None) => return Err(fatal("nothing to hand over".into())),
-    };
-    let earlier =
-        settings.resume.as_deref().map(read).transpose().map_err(fatal)?.unwrap_or_default();
+    let (source, earlier) = read_inputs(settings)?;
     let mut session = Session::open(run, started, interrupt).await?;
     let planned = session
         .race("finding what the leavers hold", |ctx| {
@@ -66,43 +49,8 @@ pub async fn run(
             plan_line(&planned.settled, &moves, run.dry_run)
         );
     }
-    if !run.dry_run && !moves.is_empty() && !run.yes {
-        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            let n = moves.len();
-            let message = format!(
-                "refusing to move {n} objects on {} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)",
-                run.connection.host
-            );
-            return Err(fatal(message));
-        }
-        let prompt = confirmation(&run.connection.host, &moves);
-        ask_number(prompt, moves.len(), std::pin::Pin::new(&mut session.interrupt)).await?;
-    }
-    let mut writer = HandoverWriter::create(&run.report, run.force).map_err(fatal)?;
-    for mut row in planned.settled {
-        if row.finished_at.is_empty() {
-            row.finished_at = crate::clock::now_rfc3339();
-        }
-        writer.write(row).map_err(fatal)?;
-    }
-    let progress = bar(
-        shows_progress(run),
-        "handing over",
-        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
-    );
-    progress.set_length(moves.len() as u64);
-    let interrupted = crate::handover::moves::run(
-        &session.ctx.client,
-        &session.ctx.pacing,
-        moves,
-        &mut writer,
-        &progress,
-        std::pin::Pin::new(&mut session.interrupt),
-    )
-    .await
-    .map_err(fatal)?;
-    progress.finish_and_clear();
-    let rows = writer.finish().map_err(fatal)?;
+    confirm(&mut session, &moves).await?;
+    let (rows, interrupted) = carry(&mut session, planned.settled, moves).await?;
     Ok(summarise(&rows, planned.leavers, interrupted, started, session.client.requests_sent()))
 }
 
@@ -130,4 +78,77 @@ async fn plan(
         Source::List(rows) => plan_list(settings, client, pacing, rows, earlier).await,
         Source::Undo(rows) => plan_undo(settings, client, pacing, rows).await,
     }
+}
+
+/// Checks every file, then reads the list (or the report to undo) and the report to resume.
+fn read_inputs(settings: &HandoverSettings) -> Result<(Source, Vec<HandoverRow>), RunError> {
+    let inputs: Vec<&std::path::Path> = [
+        settings.input.as_ref().map(|(p, _)| p.as_path()),
+        settings.undo.as_deref(),
+        settings.resume.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    settings.run.check_files(&inputs, &[])?;
+    let source = match (&settings.input, &settings.undo) {
+        (Some((path, successors)), _) => Source::List(read_list(path, successors, &settings.list)?),
+        (None, Some(path)) => Source::Undo(read(path)?),
+        (None, None) => return Err(RunError::Fatal("nothing to hand over".into())),
+    };
+    let earlier = settings.resume.as_deref().map(read).transpose()?.unwrap_or_default();
+    Ok((source, earlier))
+}
+
+/// Asks on the terminal before a real run moves anything (not with `--yes`); without a
+/// terminal, refuses.
+async fn confirm(session: &mut Session<'_>, moves: &[Move]) -> Result<(), RunError> {
+    let run = session.run;
+    if run.dry_run || moves.is_empty() || run.yes {
+        return Ok(());
+    }
+    let host = &run.connection.host;
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(RunError::Fatal(format!(
+            "refusing to move {} objects on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)",
+            moves.len()
+        )));
+    }
+    let prompt = confirmation(host, moves);
+    ask_number(prompt, moves.len(), std::pin::Pin::new(&mut session.interrupt)).await
+}
+
+/// Writes the settled rows, carries the moves out (each read back), and finishes the report in
+/// input order. Returns its rows and whether Ctrl-C stopped the moves.
+async fn carry(
+    session: &mut Session<'_>,
+    settled: Vec<HandoverRow>,
+    moves: Vec<Move>,
+) -> Result<(Vec<HandoverRow>, bool), RunError> {
+    let run = session.run;
+    let mut writer = HandoverWriter::create(&run.report, run.force)?;
+    for mut row in settled {
+        if row.finished_at.is_empty() {
+            row.finished_at = crate::clock::now_rfc3339();
+        }
+        writer.write(row)?;
+    }
+    let progress = bar(
+        shows_progress(run),
+        "handing over",
+        "{prefix} [{bar:30}] {pos}/{len} ({rate}, ETA {eta}) {msg}",
+    );
+    progress.set_length(moves.len() as u64);
+    let Session { ctx, interrupt, .. } = session;
+    let interrupted = crate::handover::moves::run(
+        &ctx.client,
+        &ctx.pacing,
+        moves,
+        &mut writer,
+        &progress,
+        std::pin::Pin::new(interrupt),
+    )
+    .await?;
+    progress.finish_and_clear();
+    Ok((writer.finish()?, interrupted))
 }
