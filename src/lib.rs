@@ -72,27 +72,8 @@ pub async fn run_with_env(cli: Cli, env: &(dyn Fn(&str) -> Option<String> + Sync
     }
     match cli.command {
         Command::Check(args) => check::run(&args, env).await,
-        Command::Completions(args) => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(
-                args.shell,
-                &mut command,
-                "wf-offboard",
-                &mut std::io::stdout(),
-            );
-            Exit::Success
-        }
-        Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(command).render(&mut page) {
-                Ok(()) => {
-                    let _ = std::io::Write::write_all(&mut std::io::stdout(), &page);
-                    Exit::Success
-                }
-                Err(e) => usage(&format!("cannot render the man page: {e}")),
-            }
-        }
+        Command::Completions(args) => completions(args.shell),
+        Command::Man => man_page(),
         Command::Sim(args) => sim::run_command(args).await,
         Command::Deactivate(args) => match settings::Settings::from_args(&args, env) {
             Ok(settings) => finish(
@@ -135,6 +116,26 @@ pub async fn run_with_env(cli: Cli, env: &(dyn Fn(&str) -> Option<String> + Sync
             }
         }
         Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// `wf-offboard completions SHELL`: the completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> Exit {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "wf-offboard", &mut std::io::stdout());
+    Exit::Success
+}
+
+/// `wf-offboard man`: the man page (roff) on stdout.
+fn man_page() -> Exit {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    match clap_mangen::Man::new(command).render(&mut page) {
+        Ok(()) => {
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &page);
+            Exit::Success
+        }
+        Err(e) => usage(&format!("cannot render the man page: {e}")),
     }
 }
 
