@@ -119,23 +119,8 @@ pub async fn run_jobs(
     collector: &mut Collector,
     interrupt: impl Future<Output = ()>,
 ) -> Ran {
-    let mut jobs = Vec::new();
-    for planned in plan {
-        match settled_outcome(&planned, dry_run) {
-            Some(outcome) => collector.record_settled(outcome),
-            None => jobs.push(planned),
-        }
-    }
-    collector.set_length(jobs.len() as u64);
+    let batches = batches(plan, dry_run, batch_size, collector);
     let key_refused = AtomicBool::new(false);
-    // Schedules go one at a time: a bulk update sets one kind of change for every item.
-    let (schedules, changes): (Vec<PlannedRow>, Vec<PlannedRow>) =
-        jobs.into_iter().partition(|p| matches!(p.decision, Decision::Schedule { .. }));
-    let mut batches: Vec<Vec<PlannedRow>> = schedules.into_iter().map(|p| vec![p]).collect();
-    let mut changes = changes.into_iter().peekable();
-    while changes.peek().is_some() {
-        batches.push(changes.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
-    }
     let mut writes = stream::iter(batches)
         .map(|batch| change_batch(client, pacing, &key_refused, batch, 0))
         .buffer_unordered(pacing.concurrency);
@@ -179,15 +164,7 @@ pub async fn run_jobs(
             }
             () = &mut interrupt, if !interrupted => {
                 interrupted = true;
-                pacing.cancelled.store(true, Ordering::SeqCst);
-                if writes_done {
-                    errln!("\ninterrupted: the rows not yet read back end failed (could not confirm)");
-                    for outcome in reads.abandon() {
-                        collector.record(outcome);
-                    }
-                } else {
-                    errln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
-                }
+                stop(pacing, writes_done, &mut reads, collector);
             }
         }
         if writes_done && !reads.is_running() {
@@ -213,6 +190,46 @@ pub struct Ran {
     pub not_kept: usize,
     /// Rows that could not be read back.
     pub unconfirmed: usize,
+}
+
+/// Records the rows that need no request and groups the rest into requests: one per schedule
+/// (a bulk update sets one kind of change for every item), `batch_size` changes otherwise.
+fn batches(
+    plan: Vec<PlannedRow>,
+    dry_run: bool,
+    batch_size: usize,
+    collector: &mut Collector,
+) -> Vec<Vec<PlannedRow>> {
+    let mut jobs = Vec::new();
+    for planned in plan {
+        match settled_outcome(&planned, dry_run) {
+            Some(outcome) => collector.record_settled(outcome),
+            None => jobs.push(planned),
+        }
+    }
+    collector.set_length(jobs.len() as u64);
+    let (schedules, changes): (Vec<PlannedRow>, Vec<PlannedRow>) =
+        jobs.into_iter().partition(|p| matches!(p.decision, Decision::Schedule { .. }));
+    let mut batches: Vec<Vec<PlannedRow>> = schedules.into_iter().map(|p| vec![p]).collect();
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        batches.push(changes.by_ref().take(batch_size.max(1)).collect::<Vec<_>>());
+    }
+    batches
+}
+
+/// Ctrl-C: no new request starts; during the writes the ones in flight finish, during the
+/// final read-back the rows not yet read back end `failed` (could not confirm).
+fn stop(pacing: &Pacing, writes_done: bool, reads: &mut ReadBack<'_>, collector: &mut Collector) {
+    pacing.cancelled.store(true, Ordering::SeqCst);
+    if writes_done {
+        errln!("\ninterrupted: the rows not yet read back end failed (could not confirm)");
+        for outcome in reads.abandon() {
+            collector.record(outcome);
+        }
+    } else {
+        errln!("\ninterrupted: finishing requests in flight; press Ctrl-C again to stop at once");
+    }
 }
 
 #[cfg(test)]
