@@ -28,13 +28,7 @@ pub async fn run(
     let run = &settings.run;
     run.check_files(&[&settings.from_report], &[])?;
     let prior = read_prior(&settings.from_report)?;
-    let mut ids: Vec<String> = prior
-        .iter()
-        .filter(|p| p.kind() == OutcomeKind::Deactivated)
-        .map(|p| p.user_id.to_ascii_lowercase())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let (ids, undone) = to_undo(&prior);
     if !run.quiet {
         errln!(
             "{}: {} rows, {} of them deactivated",
@@ -43,17 +37,6 @@ pub async fn run(
             ids.len()
         );
     }
-    // Stopped before the plan: every row to undo is reported skipped.
-    let undone: Vec<InputRow> = prior
-        .iter()
-        .filter(|p| p.kind() == OutcomeKind::Deactivated)
-        .map(|p| InputRow {
-            row: p.row,
-            line: 0,
-            value: unneutralise(&p.input).to_string(),
-            date: None,
-        })
-        .collect();
     let mut session = match Session::open(run, started, interrupt).await {
         Ok(session) => session,
         Err(e) => return or_stopped_early(e, &undone, run, started, 0),
@@ -84,17 +67,38 @@ pub async fn run(
         admin_console: None,
     };
     let (counts, interrupted, outcomes) = session.carry_out(work).await?;
-    // The report's digest is read again only for the sign-off page, and only when it is asked for.
-    let digest = match &run.html {
-        Some(_) => std::fs::read(&settings.from_report)
-            .map(|bytes| crate::planfile::sha256_hex(&bytes))
-            .unwrap_or_default(),
-        None => String::new(),
-    };
     let page = crate::signoff::SignOff {
-        input: Some((settings.from_report.display().to_string(), digest)),
+        input: Some((settings.from_report.display().to_string(), digest(settings))),
         ..crate::signoff::SignOff::of_run(run, "reactivate", &counts, &outcomes)
     };
     crate::session::write_signoff(run, &page)?;
     Ok(session.summary(counts, interrupted, now.len() as u64, &outcomes))
+}
+
+/// The users an earlier report shows `deactivated` (their IDs, once each), and those rows as
+/// input rows, numbered as in the original list (reported `skipped` if Ctrl-C comes first).
+fn to_undo(prior: &[crate::prior::PriorRow]) -> (Vec<String>, Vec<InputRow>) {
+    let deactivated = || prior.iter().filter(|p| p.kind() == OutcomeKind::Deactivated);
+    let mut ids: Vec<String> = deactivated().map(|p| p.user_id.to_ascii_lowercase()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = deactivated()
+        .map(|p| InputRow {
+            row: p.row,
+            line: 0,
+            value: unneutralise(&p.input).to_string(),
+            date: None,
+        })
+        .collect();
+    (ids, rows)
+}
+
+/// The earlier report's digest, read again only for the sign-off page and only when asked for.
+fn digest(settings: &ReactivateSettings) -> String {
+    match &settings.run.html {
+        Some(_) => std::fs::read(&settings.from_report)
+            .map(|bytes| crate::planfile::sha256_hex(&bytes))
+            .unwrap_or_default(),
+        None => String::new(),
+    }
 }
