@@ -99,71 +99,9 @@ pub(super) fn apply(
     changes: &Map<String, Value>,
     admin_email_user: Option<u128>,
 ) -> Result<User, Reply> {
-    let invalid =
-        |m: String| error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &m);
     let mut next = user.clone();
     for (key, value) in changes {
-        match key.as_str() {
-            "ID" | "objCode" => {}
-            "isActive" => {
-                next.is_active = match value {
-                    Value::Bool(b) => *b,
-                    Value::String(s) if s.eq_ignore_ascii_case("true") => true,
-                    Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-                    other => {
-                        return Err(invalid(format!(
-                            "Invalid Parameter: isActive must be true or false, not {other}"
-                        )));
-                    }
-                };
-            }
-            "firstName" | "lastName" | "emailAddr" => {
-                let Some(text) = value.as_str() else {
-                    return Err(invalid(format!("Invalid Parameter: {key} must be text")));
-                };
-                let slot = match key.as_str() {
-                    "firstName" => &mut next.first_name,
-                    "lastName" => &mut next.last_name,
-                    _ => &mut next.email,
-                };
-                *slot = text.into();
-            }
-            "scheduledDeactivationDate" => {
-                next.scheduled = match value {
-                    Value::Null => None,
-                    Value::String(text) if text.is_empty() => None,
-                    Value::String(text) => match super::schedule::store_date(text) {
-                        Some((stored, at)) => Some((stored.into(), at)),
-                        None => {
-                            return Err(invalid(format!(
-                                "Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"
-                            )));
-                        }
-                    },
-                    other => {
-                        return Err(invalid(format!(
-                            "Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"
-                        )));
-                    }
-                };
-            }
-            "accessLevelID" => {
-                next.access_level = match value.as_str().and_then(parse_id) {
-                    Some(level) => Some(level),
-                    None => {
-                        return Err(invalid(format!(
-                            "Invalid Parameter: accessLevelID {value} is not an access level ID"
-                        )));
-                    }
-                };
-            }
-            "isAdmin" | "name" | "username" | "licenseType" | "lastLoginDate" => {
-                return Err(invalid(format!("Invalid Parameter: {key} is read-only here")));
-            }
-            other => {
-                return Err(invalid(format!("Invalid Parameter: {other} is not a USER field")));
-            }
-        }
+        set_field(&mut next, key, value).map_err(invalid)?;
     }
     if user.is_active && !next.is_active && admin_email_user == Some(user.id) {
         let message = "Invalid Parameter: isActive. The Admin Email user (Setup > Customer Info) cannot be deactivated.";
@@ -179,6 +117,67 @@ pub(super) fn apply(
         return Err(invalid(message.into()));
     }
     Ok(next)
+}
+
+fn invalid(message: String) -> Reply {
+    error(StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameterException", &message)
+}
+
+/// Sets one field of a user from an update, or says why Workfront would refuse it.
+fn set_field(next: &mut User, key: &str, value: &Value) -> Result<(), String> {
+    match key {
+        "ID" | "objCode" => {}
+        "isActive" => {
+            next.is_active = match value {
+                Value::Bool(b) => *b,
+                Value::String(s) if s.eq_ignore_ascii_case("true") => true,
+                Value::String(s) if s.eq_ignore_ascii_case("false") => false,
+                other => {
+                    return Err(format!(
+                        "Invalid Parameter: isActive must be true or false, not {other}"
+                    ));
+                }
+            };
+        }
+        "firstName" | "lastName" | "emailAddr" => {
+            let text = value.as_str().ok_or(format!("Invalid Parameter: {key} must be text"))?;
+            let slot = match key {
+                "firstName" => &mut next.first_name,
+                "lastName" => &mut next.last_name,
+                _ => &mut next.email,
+            };
+            *slot = text.into();
+        }
+        "scheduledDeactivationDate" => next.scheduled = scheduled(value)?,
+        "accessLevelID" => {
+            let level = value.as_str().and_then(parse_id).ok_or_else(|| {
+                format!("Invalid Parameter: accessLevelID {value} is not an access level ID")
+            })?;
+            next.access_level = Some(level);
+        }
+        "isAdmin" | "name" | "username" | "licenseType" | "lastLoginDate" => {
+            return Err(format!("Invalid Parameter: {key} is read-only here"));
+        }
+        other => return Err(format!("Invalid Parameter: {other} is not a USER field")),
+    }
+    Ok(())
+}
+
+/// `scheduledDeactivationDate` as stored: the date only, at 00:00 in the offset sent.
+fn scheduled(value: &Value) -> Result<Option<(Box<str>, i64)>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) if text.is_empty() => Ok(None),
+        Value::String(text) => match super::schedule::store_date(text) {
+            Some((stored, at)) => Ok(Some((stored.into(), at))),
+            None => {
+                Err(format!("Invalid Parameter: scheduledDeactivationDate {text:?} is not a date"))
+            }
+        },
+        other => {
+            Err(format!("Invalid Parameter: scheduledDeactivationDate must be a date, not {other}"))
+        }
+    }
 }
 
 pub(super) fn store(
