@@ -99,19 +99,7 @@ async fn api_request(
 ) -> Response {
     let seq = state.next_sequence();
     let request = ApiRequest::parse(&path, &method, query.as_deref(), headers, &body);
-    {
-        let mut stats = state.stats_mut();
-        stats.requests += 1;
-        if let Ok(request) = &request {
-            *stats.by_kind.entry(request.kind().label().to_string()).or_default() += 1;
-            stats.mutating_requests += u64::from(request.is_mutating());
-            let (key, secret) = request.secrets_in_url();
-            stats.api_key_in_url |= key;
-            stats.secret_in_url |= secret;
-        } else {
-            *stats.by_kind.entry(Kind::Other.label().to_string()).or_default() += 1;
-        }
-    }
+    count(&state, &request);
     let Some(_slot) = state.enter() else {
         state.stats_mut().rejected_429 += 1;
         return reply(super::reply::error(
@@ -169,6 +157,21 @@ async fn api_request(
         unreachable!("a dropped connection never answers");
     }
     reply(answer)
+}
+
+/// Counts one request in the statistics: by kind, mutating or not, secrets in its URL.
+fn count(state: &SimState, request: &Result<ApiRequest, super::reply::Reply>) {
+    let mut stats = state.stats_mut();
+    stats.requests += 1;
+    if let Ok(request) = &request {
+        *stats.by_kind.entry(request.kind().label().to_string()).or_default() += 1;
+        stats.mutating_requests += u64::from(request.is_mutating());
+        let (key, secret) = request.secrets_in_url();
+        stats.api_key_in_url |= key;
+        stats.secret_in_url |= secret;
+    } else {
+        *stats.by_kind.entry(Kind::Other.label().to_string()).or_default() += 1;
+    }
 }
 
 fn reply((status, body): super::reply::Reply) -> Response {
