@@ -42,28 +42,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let input = args.out.join("offboarding.csv");
     std::fs::write(&input, SAMPLE).map_err(|e| format!("{}: {e}", input.display()))?;
-    let tenant = Tenant::generate(DEMO_USERS, DEMO_SEED).map_err(|e| e.to_string())?;
-    let latency = Duration::from_millis(args.latency_ms);
-    // Faults that really fire with this seed: a tighter cap than the client's 10 in flight
-    // (so some 429s), and 5xx answers and dropped connections now and then (so some retries).
-    let faults = Faults {
-        max_in_flight: 6,
-        latency,
-        jitter: latency / 2,
-        error_rate: 0.12,
-        drop_rate: 0.03,
-        seed: DEMO_SEED,
-        ..Faults::default()
-    };
-    let credentials = Credentials {
-        api_key: sim::default_api_key(DEMO_SEED),
-        password: sim::DEFAULT_PASSWORD.into(),
-        oauth: None,
-        ..Default::default()
-    };
-    let server = sim::start("127.0.0.1:0", tenant, credentials, faults)
-        .await
-        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let server = start_simulator(args).await?;
     errln!(
         "simulator: {DEMO_USERS} users at {} (latency {}ms ± {}ms, 6 requests in flight at most while the tool sends up to 10, 12% 5xx, 3% dropped connections: expect retries and a 429 or two)\n",
         server.base_url,
@@ -90,33 +69,7 @@ async fn rehearse(args: &DemoArgs) -> Result<(), String> {
         errln!("{}", server_saw(&before, &server.stats()));
         runs.push(summary);
     }
-    errln!("== 3. undo, dry run: what `reactivate` would put back ==");
-    let connection = connection_args(&server.base_url);
-    let undo = ReactivateArgs {
-        from_report: args.out.join("report.csv"),
-        connection,
-        run: RunArgs {
-            dry_run: true,
-            report: Some(args.out.join("undo-dry-run-report.csv")),
-            pacing: PacingArgs::default(),
-            batch_size: 1,
-            yes: true,
-            quiet: false,
-            summary_json: None,
-            // The demo's own directory: each rehearsal replaces the last one's files.
-            force: true,
-            html: None,
-        },
-    };
-    let key = server.api_key().to_string();
-    let settings = ReactivateSettings::from_args(&undo, &move |name| {
-        (name == "WORKFRONT_API_KEY").then(|| key.clone())
-    })?;
-    let before = server.stats();
-    let summary =
-        reactivate::run(&settings, crate::interrupted()).await.map_err(|e| e.to_string())?;
-    session::print_summary(&settings.run, Direction::Reactivate, &summary);
-    errln!("{}", server_saw(&before, &server.stats()));
+    undo_dry_run(&server, args).await?;
     explain(&runs, &args.out);
     server.stop().await;
     Ok(())
@@ -201,4 +154,62 @@ fn explain(runs: &[RunSummary], out: &Path) {
     if let [dry, real] = runs {
         errln!("dry run exit code {}, real run exit code {}", dry.exit.code(), real.exit.code());
     }
+}
+
+/// The demo's tenant, with faults that really fire with its seed: a tighter cap than the
+/// client's 10 in flight (so some 429s), and 5xx answers and dropped connections now and then
+/// (so some retries).
+async fn start_simulator(args: &DemoArgs) -> Result<sim::SimHandle, String> {
+    let tenant = Tenant::generate(DEMO_USERS, DEMO_SEED).map_err(|e| e.to_string())?;
+    let latency = Duration::from_millis(args.latency_ms);
+    let faults = Faults {
+        max_in_flight: 6,
+        latency,
+        jitter: latency / 2,
+        error_rate: 0.12,
+        drop_rate: 0.03,
+        seed: DEMO_SEED,
+        ..Faults::default()
+    };
+    let credentials = Credentials {
+        api_key: sim::default_api_key(DEMO_SEED),
+        password: sim::DEFAULT_PASSWORD.into(),
+        oauth: None,
+        ..Default::default()
+    };
+    sim::start("127.0.0.1:0", tenant, credentials, faults)
+        .await
+        .map_err(|e| format!("cannot start the simulator: {e}"))
+}
+
+/// Step 3: the dry run of the undo (`reactivate` of the real run's report).
+async fn undo_dry_run(server: &sim::SimHandle, args: &DemoArgs) -> Result<(), String> {
+    errln!("== 3. undo, dry run: what `reactivate` would put back ==");
+    let connection = connection_args(&server.base_url);
+    let undo = ReactivateArgs {
+        from_report: args.out.join("report.csv"),
+        connection,
+        run: RunArgs {
+            dry_run: true,
+            report: Some(args.out.join("undo-dry-run-report.csv")),
+            pacing: PacingArgs::default(),
+            batch_size: 1,
+            yes: true,
+            quiet: false,
+            summary_json: None,
+            // The demo's own directory: each rehearsal replaces the last one's files.
+            force: true,
+            html: None,
+        },
+    };
+    let key = server.api_key().to_string();
+    let settings = ReactivateSettings::from_args(&undo, &move |name| {
+        (name == "WORKFRONT_API_KEY").then(|| key.clone())
+    })?;
+    let before = server.stats();
+    let summary =
+        reactivate::run(&settings, crate::interrupted()).await.map_err(|e| e.to_string())?;
+    session::print_summary(&settings.run, Direction::Reactivate, &summary);
+    errln!("{}", server_saw(&before, &server.stats()));
+    Ok(())
 }

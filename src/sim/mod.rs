@@ -141,63 +141,14 @@ fn oauth_app(args: &crate::cli::SimArgs) -> Result<Option<OAuthApp>, String> {
 pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     use crate::exit::Exit;
     let started = std::time::Instant::now();
-    let tenant = match &args.users_file {
-        Some(path) => Tenant::load_csv(path),
-        None => Tenant::generate(args.users, args.seed),
-    };
-    let tenant = match tenant {
-        Ok(t) => t,
+    let (tenant, credentials, faults) = match configure(&args) {
+        Ok(parts) => parts,
         Err(e) => {
             errln!("error: {e}");
             return Exit::Fatal;
         }
     };
-    let rates = [
-        ("--error-rate", args.error_rate),
-        ("--drop-rate", args.drop_rate),
-        ("--lost-write-rate", args.lost_write_rate),
-        ("--read-error-rate", args.read_error_rate),
-        ("--lost-answer-rate", args.lost_answer_rate),
-    ];
-    for (name, rate) in rates {
-        if !(0.0..=1.0).contains(&rate) {
-            errln!("error: {name} must be between 0 and 1, not {rate}");
-            return Exit::Fatal;
-        }
-    }
     let users = tenant.users.len();
-    let oauth = match oauth_app(&args) {
-        Ok(app) => app,
-        Err(e) => {
-            errln!("error: {e}");
-            return Exit::Fatal;
-        }
-    };
-    let ims = args.ims_client_id.as_ref().map(|client_id| ImsApp {
-        client_id: client_id.clone(),
-        client_secret: args.ims_client_secret.clone(),
-        org_id: args.ims_org_id.clone(),
-        ttl: std::time::Duration::from_millis(args.ims_token_ttl_ms),
-        admin: args.ims_admin,
-    });
-    let credentials = Credentials {
-        api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)),
-        password: args.password.clone(),
-        oauth,
-        ims,
-        legacy_login: args.legacy_login,
-    };
-    let faults = Faults {
-        max_in_flight: args.max_in_flight,
-        latency: std::time::Duration::from_millis(args.latency_ms),
-        jitter: std::time::Duration::from_millis(args.jitter_ms),
-        error_rate: args.error_rate,
-        drop_rate: args.drop_rate,
-        lost_write_rate: args.lost_write_rate,
-        read_error_rate: args.read_error_rate,
-        lost_answer_rate: args.lost_answer_rate,
-        seed: args.seed,
-    };
     let sim = match start(&args.listen, tenant, credentials, faults).await {
         Ok(sim) => sim,
         Err(e) => {
@@ -218,6 +169,51 @@ pub async fn run_command(args: crate::cli::SimArgs) -> crate::exit::Exit {
     let _ = tokio::signal::ctrl_c().await;
     sim.stop().await;
     Exit::Success
+}
+
+/// The tenant, credentials and faults `wf-offboard sim`'s flags ask for, checked.
+fn configure(args: &crate::cli::SimArgs) -> Result<(Tenant, Credentials, Faults), String> {
+    let tenant = match &args.users_file {
+        Some(path) => Tenant::load_csv(path),
+        None => Tenant::generate(args.users, args.seed),
+    }
+    .map_err(|e| e.to_string())?;
+    let rates = [
+        ("--error-rate", args.error_rate),
+        ("--drop-rate", args.drop_rate),
+        ("--lost-write-rate", args.lost_write_rate),
+        ("--read-error-rate", args.read_error_rate),
+        ("--lost-answer-rate", args.lost_answer_rate),
+    ];
+    if let Some((name, rate)) = rates.iter().find(|(_, rate)| !(0.0..=1.0).contains(rate)) {
+        return Err(format!("{name} must be between 0 and 1, not {rate}"));
+    }
+    let ims = args.ims_client_id.as_ref().map(|client_id| ImsApp {
+        client_id: client_id.clone(),
+        client_secret: args.ims_client_secret.clone(),
+        org_id: args.ims_org_id.clone(),
+        ttl: std::time::Duration::from_millis(args.ims_token_ttl_ms),
+        admin: args.ims_admin,
+    });
+    let credentials = Credentials {
+        api_key: args.api_key.clone().unwrap_or_else(|| default_api_key(args.seed)),
+        password: args.password.clone(),
+        oauth: oauth_app(args)?,
+        ims,
+        legacy_login: args.legacy_login,
+    };
+    let faults = Faults {
+        max_in_flight: args.max_in_flight,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        jitter: std::time::Duration::from_millis(args.jitter_ms),
+        error_rate: args.error_rate,
+        drop_rate: args.drop_rate,
+        lost_write_rate: args.lost_write_rate,
+        read_error_rate: args.read_error_rate,
+        lost_answer_rate: args.lost_answer_rate,
+        seed: args.seed,
+    };
+    Ok((tenant, credentials, faults))
 }
 
 #[cfg(test)]
