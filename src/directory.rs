@@ -158,14 +158,7 @@ pub async fn fetch_directory(
     progress: &ProgressBar,
     check: CallerCheck<'_>,
 ) -> Result<(Directory, Option<String>), String> {
-    let (count, caller) =
-        futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.caller()));
-    let caller = caller.result.map_err(|e| {
-        refused(client, check.credential, &e, "reading the signed-in user (ID=$$USER.ID)")
-    })?;
-    let caller = parse_user(&caller)?;
-    let partial = judge_caller(&caller, check.allow_partial, client.sign_in_method())?;
-    let count = count.result.map_err(|e| refused(client, check.credential, &e, "USER/count"))?;
+    let (count, caller, partial) = count_and_caller(client, pacing, check).await?;
     let api_user_id = caller.id;
     let total = usize::try_from(count)
         .map_err(|_| format!("USER/count answered {count}, more than this machine can list"))?;
@@ -229,6 +222,24 @@ pub async fn fetch_directory(
         },
         partial,
     ))
+}
+
+/// The tenant's size and who is signed in, read together; the caller is judged
+/// ([`judge_caller`]) before any page is fetched. Returns the note that marks a partial listing.
+async fn count_and_caller(
+    client: &Client,
+    pacing: &Pacing,
+    check: CallerCheck<'_>,
+) -> Result<(u64, DirUser, Option<String>), String> {
+    let (count, caller) =
+        futures::join!(pacing.send(|| client.count_users()), pacing.send(|| client.caller()));
+    let caller = caller.result.map_err(|e| {
+        refused(client, check.credential, &e, "reading the signed-in user (ID=$$USER.ID)")
+    })?;
+    let caller = parse_user(&caller)?;
+    let partial = judge_caller(&caller, check.allow_partial, client.sign_in_method())?;
+    let count = count.result.map_err(|e| refused(client, check.credential, &e, "USER/count"))?;
+    Ok((count, caller, partial))
 }
 
 /// Where a page's users go: kept (wanted, or the caller), offered to the did-you-mean index,
