@@ -22,6 +22,7 @@
 
 #[macro_use]
 mod console;
+pub use console::Captured;
 
 pub mod cli;
 mod clock;
@@ -62,6 +63,15 @@ use session::{Direction, RunSummary};
 /// Runs one command to completion and says how the process should exit.
 pub async fn run(cli: Cli) -> Exit {
     run_with_env(cli, &|name: &str| std::env::var(name).ok()).await
+}
+
+/// [`run_with_env`] in-process with what it prints kept, not written (and no terminal): the
+/// integration tests run commands this way when they need no signal.
+pub async fn run_captured(
+    cli: Cli,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> (Exit, console::Captured) {
+    console::Console::capture(run_with_env(cli, env)).await
 }
 
 /// [`run`] with the environment given as a function: tests run commands in-process with an

@@ -2,7 +2,6 @@
 //! check, the report and the Admin Console list; and the report of a run stopped before its plan.
 
 use std::future::Future;
-use std::io::IsTerminal;
 
 use super::{Direction, Notes, RunSummary, bar, shows_progress};
 use crate::execute::{Collector, run_jobs, settled_outcome};
@@ -102,7 +101,7 @@ pub async fn carry_out(
     );
     let mut collector = Collector::new(report, progress);
     collector.not_found_note = not_found_note;
-    if !run.quiet && !std::io::stderr().is_terminal() {
+    if !run.quiet && !crate::console::Console::stderr_is_terminal() {
         collector.plain = Some(crate::execute::Plain::new(verb));
     }
     for outcome in carried {

@@ -2,7 +2,6 @@
 //! credential.
 
 use std::future::Future;
-use std::io::IsTerminal;
 
 use crate::secret::Secret;
 use crate::settings::{AuthSource, RunSettings};
@@ -23,7 +22,7 @@ pub fn ask_password(run: &RunSettings) -> Result<Option<Secret>, String> {
     let AuthSource::Password { username, password } = &run.auth else { return Ok(None) };
     match password {
         Some(p) => Ok(Some(p.clone())),
-        None if std::io::stdin().is_terminal() => {
+        None if crate::console::Console::stdin_is_terminal() => {
             let typed = rpassword::prompt_password(format!("Workfront password for {username}: "))
                 .map_err(|e| format!("cannot read the password: {e}"))?;
             Ok(Some(Secret::new(typed)))

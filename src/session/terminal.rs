@@ -2,7 +2,7 @@
 //! with `--quiet`).
 
 use std::future::Future;
-use std::io::{BufRead, IsTerminal};
+use std::io::BufRead;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -25,7 +25,7 @@ pub async fn confirm(
 ) -> Result<(), RunError> {
     let n = rows.len();
     let verb = direction.verb();
-    if !std::io::stdin().is_terminal() {
+    if !crate::console::Console::stdin_is_terminal() {
         return Err(RunError::Fatal(format!(
             "refusing to {verb} {n} users on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)"
         )));
@@ -101,6 +101,6 @@ pub fn bar(show: bool, what: &'static str, template: &str) -> ProgressBar {
 /// Should progress be drawn?
 pub fn shows_progress(run: &RunSettings) -> bool {
     !run.quiet
-        && std::io::stderr().is_terminal()
+        && crate::console::Console::stderr_is_terminal()
         && !crate::logging::ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
 }

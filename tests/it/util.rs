@@ -97,6 +97,9 @@ pub fn command() -> std::process::Command {
 
 /// Runs the wf-offboard binary with `args` and extra environment, off the async workers.
 pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+    if let Some(output) = in_process_if_safe(&args, &env).await {
+        return output;
+    }
     tokio::task::spawn_blocking(move || {
         command()
             .args(&args)
@@ -107,6 +110,47 @@ pub async fn cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output 
     })
     .await
     .expect("join")
+}
+
+/// Variables clap reads from the process itself (`env = …` on a flag), and the logging's: a run
+/// that needs them, or a test process that has them set, starts the binary instead.
+const READ_BY_CLAP: [&str; 9] = [
+    "WORKFRONT_BASE_URL",
+    "WORKFRONT_DOMAIN",
+    "WORKFRONT_API_VERSION",
+    "WF_OFFBOARD_PROFILE",
+    "WORKFRONT_IMS_CLIENT_ID",
+    "WORKFRONT_IMS_ORG_ID",
+    "WORKFRONT_IMS_SCOPES",
+    "WORKFRONT_IMS_URL",
+    "RUST_LOG",
+];
+
+/// Runs the command in-process, captured (oha's pattern: no binary to start), when nothing in
+/// it needs a process of its own: a run command, no logging flags (the subscriber is global),
+/// no variable clap would read, arguments that parse. `None`: start the binary.
+async fn in_process_if_safe(args: &[String], env: &[(&'static str, String)]) -> Option<Output> {
+    use clap::Parser as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let runs = ["deactivate", "reactivate", "apply", "audit", "handover", "check"];
+    let logging = args.iter().any(|a| a == "-v" || a == "--verbose" || a.starts_with("--log-file"));
+    let clap_env = env.iter().any(|(k, _)| READ_BY_CLAP.contains(k))
+        || READ_BY_CLAP.iter().any(|k| std::env::var_os(k).is_some());
+    if !args.first().is_some_and(|a| runs.contains(&a.as_str())) || logging || clap_env {
+        return None;
+    }
+    let all = std::iter::once("wf-offboard".to_string()).chain(args.iter().cloned());
+    let cli = wf_offboard::cli::Cli::try_parse_from(all).ok()?;
+    let mut vars: HashMap<&str, String> = env.iter().cloned().collect();
+    for keep in ["PATH", "HOME"] {
+        if let Ok(value) = std::env::var(keep) {
+            vars.entry(keep).or_insert(value);
+        }
+    }
+    let lookup = move |name: &str| vars.get(name).cloned();
+    let (exit, printed) = wf_offboard::run_captured(cli, &lookup).await;
+    let status = std::process::ExitStatus::from_raw(i32::from(exit.code()) << 8);
+    Some(Output { status, stdout: printed.out, stderr: printed.err })
 }
 
 /// The arguments `deactivate INPUT --base-url … --report …` plus `extra`.
@@ -243,23 +287,8 @@ pub async fn reactivate(sim: &SimHandle, from: &Path, report: &Path, extra: &[&s
     cli(args, vec![("WORKFRONT_API_KEY", sim.api_key().to_string())]).await
 }
 
-/// Runs a command in this process through the library's `run` (oha's pattern): no binary to
-/// start, the environment given here only. For tests that need no signal, terminal or printed
-/// text: what the command prints goes to this process's own streams, so the `Output` carries the
-/// exit code only.
+/// Runs a command in this process through the library's `run_captured` (oha's pattern): no
+/// binary to start, the environment given here only, what it prints captured.
 pub async fn in_process(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
-    use clap::Parser as _;
-    use std::os::unix::process::ExitStatusExt as _;
-    let cli = wf_offboard::cli::Cli::try_parse_from(
-        std::iter::once("wf-offboard".to_string()).chain(args),
-    )
-    .expect("the arguments parse");
-    let env: HashMap<&'static str, String> = env.into_iter().collect();
-    let lookup = move |name: &str| env.get(name).cloned();
-    let code = wf_offboard::run_with_env(cli, &lookup).await.code();
-    Output {
-        status: std::process::ExitStatus::from_raw(i32::from(code) << 8),
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-    }
+    in_process_if_safe(&args, &env).await.expect("a run that can go in-process")
 }

@@ -2,7 +2,6 @@
 //! printed on the terminal.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use super::{EXTRA_COLUMNS, OBJECT_COLUMNS, OpenWork};
@@ -119,37 +118,30 @@ pub(super) fn print_findings(
     roster: &[PlannedRow],
     unknown: usize,
 ) {
-    let mut err = std::io::stderr().lock();
     if !licences.is_empty() {
-        let _ = writeln!(err, "\nlicences freed if these users are deactivated:");
+        errln!("\nlicences freed if these users are deactivated:");
         for (licence, n) in licences {
-            let _ = writeln!(err, "  {licence:<16} {n}");
+            errln!("  {licence:<16} {n}");
         }
     }
     if !holders.is_empty() {
-        let _ = writeln!(
-            err,
-            "\n{} users to deactivate still hold open work (reassign it first):",
-            holders.len()
-        );
+        errln!("\n{} users to deactivate still hold open work (reassign it first):", holders.len());
         for (user, w) in holders.iter().take(20) {
-            let _ = writeln!(
-                err,
+            errln!(
                 "  {} <{}>: {} open tasks, {} open issues, {} owned projects",
-                user.name, user.username, w.tasks, w.issues, w.projects
+                user.name,
+                user.username,
+                w.tasks,
+                w.issues,
+                w.projects
             );
         }
         if holders.len() > 20 {
-            let _ = writeln!(
-                err,
-                "  … and {} more (see the audit's open_* columns)",
-                holders.len() - 20
-            );
+            errln!("  … and {} more (see the audit's open_* columns)", holders.len() - 20);
         }
     }
     if !roster.is_empty() {
-        let _ = writeln!(
-            err,
+        errln!(
             "\n{} roster rows need a look: a row that matches nobody leaves its person among the candidates; one that matches several people keeps them all off the list:",
             roster.len()
         );
@@ -157,19 +149,16 @@ pub(super) fn print_findings(
             let why = settled_outcome(planned, true)
                 .map(|o| format!("{}: {}", o.kind.label(), o.error))
                 .unwrap_or_default();
-            let _ =
-                writeln!(err, "  row {:>5}  {:?}  {why}", planned.input.row, planned.input.value);
+            errln!("  row {:>5}  {:?}  {why}", planned.input.row, planned.input.value);
         }
     }
     if unknown > 0 {
-        let _ = writeln!(
-            err,
+        errln!(
             "\nthe open work of {unknown} users could not be read; see the audit's error column"
         );
     }
     if !holders.is_empty() {
-        let _ = writeln!(
-            err,
+        errln!(
             "hand it over with `wf-offboard handover LIST --successor-column NAME` (or --to USER), --dry-run first"
         );
     }

@@ -108,7 +108,7 @@ async fn confirm(session: &mut Session<'_>, moves: &[Move]) -> Result<(), RunErr
         return Ok(());
     }
     let host = &run.connection.host;
-    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+    if !crate::console::Console::stdin_is_terminal() {
         return Err(RunError::Fatal(format!(
             "refusing to move {} objects on {host} without confirmation: no terminal to ask on; pass --yes (run with --dry-run first)",
             moves.len()
