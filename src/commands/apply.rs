@@ -52,16 +52,7 @@ pub async fn run(
         Err(e) => return or_stopped_early(e, &rows, run, started, 0),
     };
     let read = session
-        .race("reading the planned users", |ctx| async move {
-            let (now, api_user) = futures::join!(
-                read_users(&ctx.client, &ctx.pacing, &ids),
-                ctx.pacing.send(|| ctx.client.current_user_id())
-            );
-            let api_user = api_user
-                .result
-                .map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
-            Ok::<_, String>((now?, api_user))
-        })
+        .race("reading the planned users", |ctx| now_and_caller(ctx, &ids))
         .await
         .and_then(|read| read.map_err(RunError::Fatal));
     let (now, api_user) = match read {
@@ -139,4 +130,18 @@ fn mark_drift(
             planned.decision = Decision::Drifted(why);
         }
     }
+}
+
+/// The planned users as they are now, read by ID, and the API user's ID.
+async fn now_and_caller(
+    ctx: &crate::session::Ctx<'_>,
+    ids: &[String],
+) -> Result<(std::collections::HashMap<String, crate::model::DirUser>, String), String> {
+    let (now, api_user) = futures::join!(
+        read_users(&ctx.client, &ctx.pacing, ids),
+        ctx.pacing.send(|| ctx.client.current_user_id())
+    );
+    let api_user =
+        api_user.result.map_err(|e| format!("finding the API user (ID=$$USER.ID) failed: {e}"))?;
+    Ok((now?, api_user))
 }
