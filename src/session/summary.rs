@@ -120,6 +120,32 @@ pub struct SummaryFile {
     pub error: Option<String>,
 }
 
+impl SummaryFile {
+    /// What ran, where; the rest is filled in as the run ends.
+    pub fn new(command: &str, tenant: &str, dry_run: bool) -> SummaryFile {
+        SummaryFile {
+            version: 1,
+            command: command.to_string(),
+            tenant: tenant.to_string(),
+            dry_run,
+            exit_code: 0,
+            report: None,
+            rows: None,
+            outcomes: None,
+            users_listed: None,
+            requests_sent: None,
+            elapsed_seconds: None,
+            error: None,
+        }
+    }
+
+    /// The run ended with `error`: its exit code and message.
+    pub fn failed(&mut self, error: &RunError) {
+        self.exit_code = Exit::from(error).code();
+        self.error = Some(error.to_string());
+    }
+}
+
 /// The summary as JSON (format version 1): what ran, against which tenant, the counts per
 /// outcome, timings, requests sent and the report, or the error that stopped it.
 pub fn summary_json(
@@ -129,20 +155,7 @@ pub fn summary_json(
     report: &std::path::Path,
     result: &Result<RunSummary, RunError>,
 ) -> serde_json::Value {
-    let mut file = SummaryFile {
-        version: 1,
-        command: command.to_string(),
-        tenant: tenant.to_string(),
-        dry_run,
-        exit_code: 0,
-        report: None,
-        rows: None,
-        outcomes: None,
-        users_listed: None,
-        requests_sent: None,
-        elapsed_seconds: None,
-        error: None,
-    };
+    let mut file = SummaryFile::new(command, tenant, dry_run);
     match result {
         Ok(summary) => {
             file.exit_code = summary.exit.code();
@@ -153,10 +166,7 @@ pub fn summary_json(
             file.requests_sent = Some(summary.requests);
             file.elapsed_seconds = Some(summary.elapsed.as_secs_f64());
         }
-        Err(error) => {
-            file.exit_code = Exit::from(error).code();
-            file.error = Some(error.to_string());
-        }
+        Err(error) => file.failed(error),
     }
     serde_json::to_value(file).expect("the summary serialises")
 }

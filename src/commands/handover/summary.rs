@@ -131,20 +131,7 @@ fn summary_file(
     run: &crate::settings::RunSettings,
     result: &Result<HandoverSummary, RunError>,
 ) -> serde_json::Value {
-    let mut file = crate::session::SummaryFile {
-        version: 1,
-        command: "handover".into(),
-        tenant: run.connection.host.clone(),
-        dry_run: run.dry_run,
-        exit_code: 0,
-        report: None,
-        rows: None,
-        outcomes: None,
-        users_listed: None,
-        requests_sent: None,
-        elapsed_seconds: None,
-        error: None,
-    };
+    let mut file = crate::session::SummaryFile::new("handover", &run.connection.host, run.dry_run);
     match result {
         Ok(summary) => {
             file.exit_code = summary.exit.code();
@@ -154,10 +141,7 @@ fn summary_file(
             file.requests_sent = Some(summary.requests);
             file.elapsed_seconds = Some(summary.elapsed.as_secs_f64());
         }
-        Err(error) => {
-            file.exit_code = Exit::from(error).code();
-            file.error = Some(error.to_string());
-        }
+        Err(error) => file.failed(error),
     }
     let mut value = serde_json::to_value(file).expect("the summary serialises");
     if let Ok(summary) = result {
