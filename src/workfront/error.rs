@@ -20,6 +20,17 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A 200 answer whose data should have been a list (a search) and was not.
+    pub(super) fn not_a_list(what: &str) -> Self {
+        ApiError {
+            status: Some(200),
+            class: None,
+            message: format!("{what} answer was not a list"),
+            retry_after: None,
+            unreachable: false,
+        }
+    }
+
     pub(super) fn transport(e: &reqwest::Error) -> Self {
         let place = e
             .url()

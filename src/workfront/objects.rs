@@ -7,16 +7,6 @@ use serde_json::Value;
 
 use super::{ApiError, Client};
 
-fn not_a_list(what: &str) -> ApiError {
-    ApiError {
-        status: Some(200),
-        class: None,
-        message: format!("{what} answer was not a list"),
-        retry_after: None,
-        unreachable: false,
-    }
-}
-
 impl Client {
     /// One page of `GET <objcode>/search?<filters>`, sorted by ID so pages tile the result.
     pub async fn search_objects(
@@ -35,7 +25,7 @@ impl Client {
         ]);
         match self.call(Method::GET, &format!("{objcode}/search"), &query, None).await? {
             Value::Array(found) => Ok(found),
-            _ => Err(not_a_list(&format!("{objcode}/search"))),
+            _ => Err(ApiError::not_a_list(&format!("{objcode}/search"))),
         }
     }
 
@@ -51,7 +41,7 @@ impl Client {
         query.extend([("ID_Mod", "in"), ("fields", fields), ("$$LIMIT", limit.as_str())]);
         match self.call(Method::GET, &format!("{objcode}/search"), &query, None).await? {
             Value::Array(found) => Ok(found),
-            _ => Err(not_a_list(&format!("{objcode}/search"))),
+            _ => Err(ApiError::not_a_list(&format!("{objcode}/search"))),
         }
     }
 

@@ -87,13 +87,7 @@ impl Client {
         ];
         match self.call(Method::GET, "user/search", &query, None).await? {
             Value::Array(users) => Ok(users),
-            _ => Err(ApiError {
-                status: Some(200),
-                class: None,
-                message: "search answer was not a list".into(),
-                retry_after: None,
-                unreachable: false,
-            }),
+            _ => Err(ApiError::not_a_list("search")),
         }
     }
 
@@ -212,13 +206,7 @@ impl Client {
         query.extend([("ID_Mod", "in"), ("fields", USER_FIELDS), ("$$LIMIT", limit.as_str())]);
         match self.call(Method::GET, "user/search", &query, None).await? {
             Value::Array(users) => Ok(users),
-            _ => Err(ApiError {
-                status: Some(200),
-                class: None,
-                message: "search answer was not a list".into(),
-                retry_after: None,
-                unreachable: false,
-            }),
+            _ => Err(ApiError::not_a_list("search")),
         }
     }
 }
