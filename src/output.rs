@@ -168,6 +168,72 @@ pub fn create_journal(path: &Path, force: bool) -> Result<File, String> {
     })
 }
 
+/// A row a [`Journal`] writes: one CSV record.
+pub trait JournalRow {
+    fn write_to<W: Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()>;
+}
+
+/// A run's report as its journal: a new 0600 file with its header, every row appended and
+/// flushed the moment it finishes (a crash keeps every finished row), rewritten in order at the
+/// end through [`write_file`] (so the sorted copy is never half-written). The deactivation and
+/// the handover reports both are one.
+pub struct Journal<R> {
+    path: PathBuf,
+    header: &'static [&'static str],
+    writer: csv::Writer<File>,
+    rows: Vec<R>,
+}
+
+impl<R: JournalRow> Journal<R> {
+    /// Creates the file (an existing one only with `force`) and writes `header`; `what` names
+    /// the file in errors (`the report`).
+    pub fn create(
+        path: &Path,
+        force: bool,
+        header: &'static [&'static str],
+        what: &str,
+    ) -> Result<Journal<R>, String> {
+        let file = create_journal(path, force).map_err(|e| format!("{what}: {e}"))?;
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
+        writer
+            .write_record(header)
+            .and_then(|()| writer.flush().map_err(Into::into))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Journal { path: path.to_path_buf(), header, writer, rows: Vec::new() })
+    }
+
+    /// Appends one row and flushes it to disk.
+    pub fn write(&mut self, row: R) -> Result<(), String> {
+        let shown = self.path.display();
+        row.write_to(&mut self.writer).map_err(|e| format!("{shown}: {e}"))?;
+        self.writer.flush().map_err(|e| format!("{shown}: {e}"))?;
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Rewrites the file with the rows in `order` (a stable sort) and returns them. If the
+    /// sorted copy cannot be written, the journal is still complete, in arrival order.
+    pub fn finish(
+        mut self,
+        order: impl FnMut(&R, &R) -> std::cmp::Ordering,
+    ) -> Result<Vec<R>, String> {
+        self.rows.sort_by(order);
+        let shown = self.path.display().to_string();
+        let written = write_file(&self.path, true, |file| {
+            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
+            writer.write_record(self.header)?;
+            for row in &self.rows {
+                row.write_to(&mut writer)?;
+            }
+            writer.flush()
+        });
+        written.map_err(|e| {
+            format!("{shown}: could not sort the report ({e}); it is complete but in arrival order")
+        })?;
+        Ok(self.rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

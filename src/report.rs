@@ -6,15 +6,15 @@
 //! formula (`=`, `+`, `-`, `@`, tab, CR first) are prefixed with `'`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::exit::Exit;
 pub use crate::model::{
     CONFIRMED_ACTIVE, CONFIRMED_INACTIVE, Outcome, OutcomeKind, neutralise, unneutralise,
 };
 use crate::model::{DirUser, MatchedBy};
+use crate::output::{Journal, JournalRow};
 
 /// One report row, typed: the columns of [`HEADER`] in order. Text a spreadsheet could run as
 /// a formula is neutralised when the record is made; the CSV writer serialises it as it is.
@@ -86,59 +86,32 @@ pub fn base_record(o: &Outcome) -> Vec<String> {
     ReportRecord::of(o).base_cells()
 }
 
-/// Writes outcomes as they arrive; keeps them to rewrite the file in input order at the end.
-pub struct ReportWriter {
-    path: PathBuf,
-    writer: csv::Writer<File>,
-    outcomes: Vec<Outcome>,
+/// Writes outcomes as they arrive and rewrites them in input order at the end (see
+/// [`Journal`]).
+pub struct ReportWriter(Journal<Outcome>);
+
+impl JournalRow for Outcome {
+    fn write_to<W: Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        writer.serialize(ReportRecord::of(self))
+    }
 }
 
 impl ReportWriter {
     /// Creates the report (new, mode 0600; an existing one only with `force`) and writes its
     /// header. It is the run's journal: every row is flushed to it as it finishes.
     pub fn create(path: &Path, force: bool) -> Result<ReportWriter, String> {
-        let file =
-            crate::output::create_journal(path, force).map_err(|e| format!("the report: {e}"))?;
-        let mut writer = headerless(file);
-        write_header(&mut writer).map_err(|e| format!("{}: {e}", path.display()))?;
-        writer.flush().map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(ReportWriter { path: path.to_path_buf(), writer, outcomes: Vec::new() })
+        Journal::create(path, force, &HEADER, "the report").map(ReportWriter)
     }
 
     /// Appends one row and flushes it to disk.
     pub fn write(&mut self, outcome: Outcome) -> Result<(), String> {
-        self.writer
-            .serialize(ReportRecord::of(&outcome))
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        self.writer.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
-        self.outcomes.push(outcome);
-        Ok(())
+        self.0.write(outcome)
     }
 
     /// Rewrites the report in input order and returns the outcomes.
-    pub fn finish(mut self) -> Result<Vec<Outcome>, String> {
-        self.outcomes.sort_by_key(|o| o.row);
-        let shown = self.path.display().to_string();
-        // The sorted copy replaces our own journal, through the same safe write as every file.
-        let written = crate::output::write_file(&self.path, true, |file| {
-            let mut writer = headerless(&mut *file);
-            write_header(&mut writer)?;
-            for outcome in &self.outcomes {
-                writer.serialize(ReportRecord::of(outcome))?;
-            }
-            writer.flush()
-        });
-        // If the sorted copy cannot be written, the arrival-ordered report is still complete.
-        written.map_err(|e| {
-            format!("{shown}: could not sort the report ({e}); it is complete but in arrival order")
-        })?;
-        Ok(self.outcomes)
+    pub fn finish(self) -> Result<Vec<Outcome>, String> {
+        self.0.finish(|a, b| a.row.cmp(&b.row))
     }
-}
-
-/// A writer that leaves the header to [`write_header`], so even an empty report has one.
-fn headerless<W: Write>(inner: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new().has_headers(false).from_writer(inner)
 }
 
 /// The report's header, exactly: the 13 columns reports always had, then the user's licence
@@ -164,10 +137,6 @@ pub const HEADER: [&str; 15] = [
 /// The first 13 columns: reports written before the licence and access level were kept have
 /// only these, and the audit CSV starts with them.
 pub const BASE_HEADER: &[&str] = HEADER.as_slice().split_at(13).0;
-
-fn write_header<W: Write>(writer: &mut csv::Writer<W>) -> csv::Result<()> {
-    writer.write_record(HEADER)
-}
 
 /// Counts per outcome.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -2,10 +2,10 @@
 //! and flushed as each finishes, rewritten in input order at the end, formula-safe, mode 0600,
 //! the same safety as the deactivation report. Read back for `--undo` and `--resume`.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::model::{neutralise, unneutralise};
+use crate::output::{Journal, JournalRow};
 
 /// The report's columns, exactly.
 pub const HEADER: [&str; 16] = [
@@ -143,53 +143,31 @@ impl HandoverRow {
     }
 }
 
-/// Writes rows as they finish and rewrites them in input order at the end.
-pub struct HandoverWriter {
-    path: PathBuf,
-    writer: csv::Writer<File>,
-    rows: Vec<HandoverRow>,
+/// Writes rows as they finish and rewrites them in input order (then by object) at the end
+/// (see [`Journal`]).
+pub struct HandoverWriter(Journal<HandoverRow>);
+
+impl JournalRow for HandoverRow {
+    fn write_to<W: std::io::Write>(&self, writer: &mut csv::Writer<W>) -> csv::Result<()> {
+        writer.write_record(self.cells())
+    }
 }
 
 impl HandoverWriter {
     /// Creates the report (new, mode 0600; an existing file only with `force`) with its header.
     pub fn create(path: &Path, force: bool) -> Result<HandoverWriter, String> {
-        let file = crate::output::create_journal(path, force)
-            .map_err(|e| format!("the handover report: {e}"))?;
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
-        writer
-            .write_record(HEADER)
-            .and_then(|()| writer.flush().map_err(Into::into))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(HandoverWriter { path: path.to_path_buf(), writer, rows: Vec::new() })
+        Journal::create(path, force, &HEADER, "the handover report").map(HandoverWriter)
     }
 
     /// Appends one row and flushes it to disk.
     pub fn write(&mut self, row: HandoverRow) -> Result<(), String> {
-        let shown = self.path.display();
-        self.writer.write_record(row.cells()).map_err(|e| format!("{shown}: {e}"))?;
-        self.writer.flush().map_err(|e| format!("{shown}: {e}"))?;
-        self.rows.push(row);
-        Ok(())
+        self.0.write(row)
     }
 
     /// Rewrites the report in input order (then by object) and returns its rows.
-    pub fn finish(mut self) -> Result<Vec<HandoverRow>, String> {
-        self.rows.sort_by(|a, b| {
-            (a.row, &a.object_type, &a.object_id).cmp(&(b.row, &b.object_type, &b.object_id))
-        });
-        let shown = self.path.display().to_string();
-        let written = crate::output::write_file(&self.path, true, |file| {
-            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *file);
-            writer.write_record(HEADER)?;
-            for row in &self.rows {
-                writer.write_record(row.cells())?;
-            }
-            writer.flush()
-        });
-        written.map_err(|e| {
-            format!("{shown}: could not sort the report ({e}); it is complete but in arrival order")
-        })?;
-        Ok(self.rows)
+    pub fn finish(self) -> Result<Vec<HandoverRow>, String> {
+        let key = |r: &HandoverRow| (r.row, r.object_type.clone(), r.object_id.clone());
+        self.0.finish(|a, b| key(a).cmp(&key(b)))
     }
 }
 
